@@ -28,21 +28,37 @@ public final class LooplineConfig {
   /** Defaults point at the embedded platform that {@code loopline up} starts. */
   public static final Map<String, String> DEFAULTS =
       Map.of(
-          BOOTSTRAP_SERVERS, "localhost:9092",
-          REGISTRY_URL, "http://localhost:8081",
-          "model.name", "tickets",
-          "model.store.uri", "file:" + System.getProperty("user.home") + "/.loopline/models");
+          BOOTSTRAP_SERVERS,
+          "localhost:9092",
+          REGISTRY_URL,
+          "http://localhost:8081",
+          "model.name",
+          "tickets",
+          "model.store.uri",
+          "file:" + System.getProperty("user.home") + "/.loopline/models");
 
   /** Client settings copied verbatim into every Kafka client (security, SASL, TLS, ids). */
   private static final String[] KAFKA_PREFIXES = {
-    "security.", "sasl.", "ssl.", "client.dns.lookup", "client.id", "request.timeout.ms",
-    "retry.backoff.ms", "metadata.max.age.ms", "connections.max.idle.ms"
+    "security.",
+    "sasl.",
+    "ssl.",
+    "client.dns.lookup",
+    "client.id",
+    "request.timeout.ms",
+    "retry.backoff.ms",
+    "metadata.max.age.ms",
+    "connections.max.idle.ms"
   };
 
   /** Registry client settings, with Confluent's names (basic.auth.*, schema.registry.ssl.*). */
   private static final String[] REGISTRY_PREFIXES = {
-    "schema.registry.", "basic.auth.", "auto.register.schemas", "use.latest.version",
-    "bearer.auth.", "key.subject.name.strategy", "value.subject.name.strategy"
+    "schema.registry.",
+    "basic.auth.",
+    "auto.register.schemas",
+    "use.latest.version",
+    "bearer.auth.",
+    "key.subject.name.strategy",
+    "value.subject.name.strategy"
   };
 
   private final Map<String, String> values;
@@ -62,8 +78,8 @@ public final class LooplineConfig {
    * Defaults, then {@code file} (may be null), then {@code env} (usually {@code System.getenv()}),
    * then {@code overrides}.
    */
-  public static LooplineConfig load(Path file, Map<String, String> env, Map<String, String> overrides)
-      throws IOException {
+  public static LooplineConfig load(
+      Path file, Map<String, String> env, Map<String, String> overrides) throws IOException {
     Map<String, String> merged = new LinkedHashMap<>(DEFAULTS);
     if (file != null) {
       Properties props = new Properties();
