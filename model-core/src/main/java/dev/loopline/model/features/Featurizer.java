@@ -1,0 +1,531 @@
+package dev.loopline.model.features;
+
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one featurizer: event text plus attributes to a sparse hashed vector. Training, serving and
+ * backtest all call it, and its {@link #fingerprint()} (spec + code version) is stored in every
+ * artifact and checked at load, so training/serving skew cannot creep in.
+ *
+ * <p>Pipeline: cap the raw input at {@code 10 * maxTextChars} chars; strip HTML tags and decode
+ * common entities; drop typical e-mail header lines (keeping the Subject text); Unicode NFKC;
+ * case-fold per code point (locale-independent); tokens are runs of letters, digits and combining
+ * marks, every digit becomes {@code 0} (so numbers become shape tokens such as {@code 0000}), each
+ * symbol code point such as an emoji is a token of its own, format characters (zero-width joiners,
+ * soft hyphens) are ignored; stop after {@code maxTextChars} characters (a run of separators counts
+ * as one). Features: word 1..{@code wordNgramMax}-grams, char {@code charNgramMin..charNgramMax}
+ * -grams of each token padded as {@code " token "} (covers scripts written without spaces, and
+ * typos), and {@code key=value} for attributes (value NFKC, case-folded, trimmed, at most 256
+ * chars). Each feature is MurmurHash3 x86_32 of its UTF-8 bytes with a per-namespace seed derived
+ * from the spec seed ({@code word}, {@code char}, {@code attr}), masked to {@code 2^hashBits}
+ * buckets. Counts per bucket become {@code 1 + ln(count)} when {@code sublinearTf}, and the vector
+ * is scaled to unit L2 norm when {@code l2Normalize}. Output indices are sorted and distinct.
+ *
+ * <p>Thread-safe; per-thread scratch buffers keep the hot path to two output arrays (plus the NFKC
+ * copy for non-ASCII text). Deterministic across JVMs, locales and platform encodings on the same
+ * Java Unicode version (Java 17: Unicode 13).
+ */
+public final class Featurizer {
+
+  /**
+   * Version of the featurizer code; part of the fingerprint. Bump it with any change to the output,
+   * so that old artifacts are refused instead of silently scored with different features.
+   */
+  public static final String CODE_VERSION = "loopline-featurizer/1";
+
+  static final int MAX_ATTRIBUTE_VALUE_CHARS = 256;
+  private static final int LOG_TABLE = 1024;
+  private static final float[] SUBLINEAR = new float[LOG_TABLE];
+
+  static {
+    for (int c = 1; c < LOG_TABLE; c++) {
+      SUBLINEAR[c] = (float) (1.0 + StrictMath.log(c));
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private final FeaturizerSpec spec;
+  private final String fingerprint;
+  private final int mask;
+  private final int seedWord;
+  private final int seedChar;
+  private final int seedAttr;
+  private final Set<String> attributeKeys; // null: all
+  private final int rawLimit;
+
+  public Featurizer(FeaturizerSpec spec) {
+    FeaturizerSpecs.validate(spec);
+    this.spec = spec;
+    this.fingerprint = FeaturizerSpecs.fingerprint(spec);
+    this.mask = (1 << spec.hashBits()) - 1;
+    this.seedWord = MurmurHash3.hash32("word", spec.seed());
+    this.seedChar = MurmurHash3.hash32("char", spec.seed());
+    this.seedAttr = MurmurHash3.hash32("attr", spec.seed());
+    this.attributeKeys = spec.attributeKeys().isEmpty() ? null : Set.copyOf(spec.attributeKeys());
+    this.rawLimit = (int) Math.min(Integer.MAX_VALUE - 16, 10L * spec.maxTextChars());
+  }
+
+  public FeaturizerSpec spec() {
+    return spec;
+  }
+
+  /** sha256 of the canonical spec JSON and {@link #CODE_VERSION}. */
+  public String fingerprint() {
+    return fingerprint;
+  }
+
+  /** Features of text only. */
+  public SparseVector featurize(String text) {
+    return featurize(text, Map.of());
+  }
+
+  /**
+   * Features of an event. {@code text} and {@code attributes} may be null or empty (the result is
+   * then possibly the empty vector); null attribute values are skipped.
+   */
+  public SparseVector featurize(String text, Map<String, String> attributes) {
+    Scratch s = SCRATCH.get();
+    s.reset();
+    if (text != null && !text.isEmpty()) {
+      tokenize(text, s);
+      addTextFeatures(s);
+    }
+    if (attributes != null && !attributes.isEmpty()) {
+      for (Map.Entry<String, String> e : attributes.entrySet()) {
+        String key = e.getKey();
+        String value = e.getValue();
+        if (key == null || value == null) {
+          continue;
+        }
+        if (attributeKeys != null && !attributeKeys.contains(key)) {
+          continue;
+        }
+        addAttribute(s, key, value);
+      }
+    }
+    return s.emit(spec.sublinearTf(), spec.l2Normalize());
+  }
+
+  /** Featurizes each text (attributes absent). */
+  public List<SparseVector> featurizeAll(List<String> texts) {
+    List<SparseVector> out = new ArrayList<>(texts.size());
+    for (String t : texts) {
+      out.add(featurize(t, Map.of()));
+    }
+    return out;
+  }
+
+  /**
+   * The tokens the featurizer sees in {@code text}, after cleaning and normalization: for debugging
+   * and tests, not for the hot path.
+   */
+  public List<String> tokens(String text) {
+    Scratch s = new Scratch();
+    s.reset();
+    List<String> out = new ArrayList<>();
+    if (text == null || text.isEmpty()) {
+      return out;
+    }
+    tokenize(text, s);
+    for (int t = 0; t < s.tokenCount; t++) {
+      out.add(
+          new String(
+              s.bytes,
+              s.tokStartByte[t],
+              s.tokEndByte[t] - s.tokStartByte[t],
+              StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- text
+
+  private void tokenize(String raw, Scratch s) {
+    String text = raw;
+    if (text.length() > rawLimit) {
+      int cut = rawLimit;
+      if (Character.isHighSurrogate(text.charAt(cut - 1))) {
+        cut--;
+      }
+      text = text.substring(0, cut);
+    }
+    text = TextCleaner.clean(text);
+    if (!isAscii(text)) {
+      text = Normalizer.normalize(text, Normalizer.Form.NFKC);
+    }
+    int n = text.length();
+    s.ensureText(Math.min(n, spec.maxTextChars()) + 2);
+    int budget = spec.maxTextChars();
+    // the joined buffer: ' ' tok ' ' tok ... tok ' '
+    s.appendCodePoint(' ');
+    boolean inWord = false; // inside a letter/digit token
+    boolean pendingSep = false; // separator chars seen since the last token char
+    for (int i = 0; i < n && budget > 0; ) {
+      int cp = text.charAt(i);
+      if (cp < 0x80) {
+        i++;
+        if (cp >= 'A' && cp <= 'Z') {
+          cp += 32;
+        }
+        if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) {
+          if (cp <= '9') {
+            cp = '0';
+          }
+          if (!inWord) {
+            s.startToken();
+            inWord = true;
+          }
+          s.appendCodePoint(cp);
+          budget--;
+          pendingSep = false;
+        } else {
+          if (inWord) {
+            s.endToken();
+            inWord = false;
+          }
+          if (!pendingSep) {
+            budget--;
+            pendingSep = true;
+          }
+        }
+        continue;
+      }
+      cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      int type = Character.getType(cp);
+      if (type == Character.FORMAT) {
+        continue; // zero-width joiners, soft hyphens, BOM: ignored, not separators
+      }
+      if (Character.isLetterOrDigit(cp)
+          || (inWord
+              && (type == Character.NON_SPACING_MARK
+                  || type == Character.COMBINING_SPACING_MARK
+                  || type == Character.ENCLOSING_MARK))) {
+        if (Character.isDigit(cp)) {
+          cp = '0';
+        } else {
+          cp = Character.toLowerCase(Character.toUpperCase(cp));
+        }
+        if (!inWord) {
+          s.startToken();
+          inWord = true;
+        }
+        s.appendCodePoint(cp);
+        budget--;
+        pendingSep = false;
+      } else if (type == Character.OTHER_SYMBOL) {
+        if (inWord) {
+          s.endToken();
+          inWord = false;
+        }
+        s.startToken();
+        s.appendCodePoint(cp);
+        s.endToken();
+        budget--;
+        pendingSep = false;
+      } else {
+        if (inWord) {
+          s.endToken();
+          inWord = false;
+        }
+        if (!pendingSep) {
+          budget--;
+          pendingSep = true;
+        }
+      }
+    }
+    if (inWord) {
+      s.endToken();
+    }
+    if (s.tokenCount == 0) {
+      s.byteLen = 0;
+      s.cpCount = 0;
+    }
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void addTextFeatures(Scratch s) {
+    int tokens = s.tokenCount;
+    if (tokens == 0) {
+      return;
+    }
+    int charMin = spec.charNgramMin();
+    int charMax = spec.charNgramMax();
+    int charSizes = charMin <= 0 ? 0 : charMax - charMin + 1;
+    long bound = (long) tokens * spec.wordNgramMax() + (long) (s.cpCount + tokens) * charSizes;
+    s.ensureTable(bound);
+    byte[] b = s.bytes;
+    int[] cpOff = s.cpOff;
+    for (int n = 1; n <= spec.wordNgramMax(); n++) {
+      for (int t = 0; t + n <= tokens; t++) {
+        int from = s.tokStartByte[t];
+        int to = s.tokEndByte[t + n - 1];
+        s.add(MurmurHash3.hash32(b, from, to - from, seedWord) & mask);
+      }
+    }
+    if (charSizes > 0) {
+      for (int t = 0; t < tokens; t++) {
+        int first = s.tokStartCp[t] - 1; // the leading pad space
+        int end = s.tokEndCp[t] + 1; // exclusive, after the trailing pad space
+        int len = end - first;
+        for (int n = charMin; n <= charMax && n <= len; n++) {
+          for (int k = first; k + n <= end; k++) {
+            int from = cpOff[k];
+            int to = cpOff[k + n];
+            s.add(MurmurHash3.hash32(b, from, to - from, seedChar) & mask);
+          }
+        }
+      }
+    }
+  }
+
+  private void addAttribute(Scratch s, String key, String value) {
+    String v = value.strip();
+    if (v.length() > MAX_ATTRIBUTE_VALUE_CHARS) {
+      int cut = MAX_ATTRIBUTE_VALUE_CHARS;
+      if (Character.isHighSurrogate(v.charAt(cut - 1))) {
+        cut--;
+      }
+      v = v.substring(0, cut);
+    }
+    if (!isAscii(v)) {
+      v = Normalizer.normalize(v, Normalizer.Form.NFKC);
+    }
+    s.ensureTable(1);
+    int len = s.encodeAttribute(key, v);
+    s.add(MurmurHash3.hash32(s.attrBytes, 0, len, seedAttr) & mask);
+  }
+
+  // ---------------------------------------------------------------- scratch
+
+  /** Per-thread buffers: the joined UTF-8 token text, offsets, and an int-to-count hash table. */
+  private static final class Scratch {
+    byte[] bytes = new byte[1024];
+    int byteLen;
+    int[] cpOff = new int[512]; // byte offset of each code point; cpOff[cpCount] = byteLen
+    int cpCount;
+    int[] tokStartByte = new int[128];
+    int[] tokEndByte = new int[128];
+    int[] tokStartCp = new int[128];
+    int[] tokEndCp = new int[128];
+    int tokenCount;
+    byte[] attrBytes = new byte[256];
+
+    int[] keys = new int[1024]; // bucket + 1; 0 = empty
+    int[] counts = new int[1024];
+    int[] used = new int[512]; // slots in use, to clear cheaply
+    int usedCount;
+    int shift = 32 - 10;
+    long[] packed = new long[512];
+
+    void reset() {
+      byteLen = 0;
+      cpCount = 0;
+      tokenCount = 0;
+      for (int i = 0; i < usedCount; i++) {
+        int slot = used[i];
+        keys[slot] = 0;
+        counts[slot] = 0;
+      }
+      usedCount = 0;
+    }
+
+    void ensureText(int chars) {
+      // chars of text -> at most 4 UTF-8 bytes each (plus separators, at most one per char)
+      int needBytes = chars * 4 + 8;
+      if (bytes.length < needBytes) {
+        bytes = new byte[needBytes];
+      }
+      if (cpOff.length < chars * 2 + 8) {
+        cpOff = new int[chars * 2 + 8];
+      }
+    }
+
+    void startToken() {
+      if (tokenCount == tokStartByte.length) {
+        int n = tokenCount * 2;
+        tokStartByte = Arrays.copyOf(tokStartByte, n);
+        tokEndByte = Arrays.copyOf(tokEndByte, n);
+        tokStartCp = Arrays.copyOf(tokStartCp, n);
+        tokEndCp = Arrays.copyOf(tokEndCp, n);
+      }
+      tokStartByte[tokenCount] = byteLen;
+      tokStartCp[tokenCount] = cpCount;
+    }
+
+    void endToken() {
+      tokEndByte[tokenCount] = byteLen;
+      tokEndCp[tokenCount] = cpCount;
+      tokenCount++;
+      appendCodePoint(' ');
+    }
+
+    void appendCodePoint(int cp) {
+      if (byteLen + 4 > bytes.length) {
+        bytes = Arrays.copyOf(bytes, bytes.length * 2);
+      }
+      if (cpCount + 2 > cpOff.length) {
+        cpOff = Arrays.copyOf(cpOff, cpOff.length * 2);
+      }
+      cpOff[cpCount++] = byteLen;
+      byteLen = Utf8.put(bytes, byteLen, cp);
+      cpOff[cpCount] = byteLen;
+    }
+
+    int encodeAttribute(String key, String value) {
+      int max = (key.length() + value.length() + 1) * 4;
+      if (attrBytes.length < max) {
+        attrBytes = new byte[max];
+      }
+      int p = Utf8.putString(attrBytes, 0, key, false);
+      attrBytes[p++] = '=';
+      return Utf8.putString(attrBytes, p, value, true);
+    }
+
+    /** Makes room for {@code more} further insertions at load factor at most 1/2. */
+    void ensureTable(long more) {
+      long need = (usedCount + more) * 2;
+      if (need <= keys.length) {
+        return;
+      }
+      int cap = keys.length;
+      while (cap < need && cap < (1 << 30)) {
+        cap <<= 1;
+      }
+      int[] oldKeys = keys;
+      int[] oldCounts = counts;
+      int[] oldUsed = used;
+      int oldUsedCount = usedCount;
+      keys = new int[cap];
+      counts = new int[cap];
+      used = new int[Math.max(oldUsed.length, 16)];
+      usedCount = 0;
+      shift = 32 - Integer.numberOfTrailingZeros(cap);
+      for (int i = 0; i < oldUsedCount; i++) {
+        int slot = oldUsed[i];
+        int key = oldKeys[slot];
+        int c = oldCounts[slot];
+        int ns = insert(key);
+        counts[ns] += c;
+      }
+    }
+
+    void add(int bucket) {
+      counts[insert(bucket + 1)]++;
+    }
+
+    private int insert(int key) {
+      int m = keys.length - 1;
+      int slot = (key * 0x9E3779B9) >>> shift;
+      while (true) {
+        int k = keys[slot];
+        if (k == key) {
+          return slot;
+        }
+        if (k == 0) {
+          keys[slot] = key;
+          if (usedCount == used.length) {
+            used = Arrays.copyOf(used, used.length * 2);
+          }
+          used[usedCount++] = slot;
+          return slot;
+        }
+        slot = (slot + 1) & m;
+      }
+    }
+
+    SparseVector emit(boolean sublinear, boolean l2) {
+      int n = usedCount;
+      if (packed.length < n) {
+        packed = new long[Math.max(n, packed.length * 2)];
+      }
+      for (int i = 0; i < n; i++) {
+        int slot = used[i];
+        packed[i] = ((long) (keys[slot] - 1) << 32) | counts[slot];
+      }
+      Arrays.sort(packed, 0, n);
+      int[] indices = new int[n];
+      float[] values = new float[n];
+      double sumSq = 0;
+      for (int i = 0; i < n; i++) {
+        long p = packed[i];
+        indices[i] = (int) (p >>> 32);
+        int c = (int) p;
+        float v;
+        if (!sublinear) {
+          v = c;
+        } else if (c < LOG_TABLE) {
+          v = SUBLINEAR[c];
+        } else {
+          v = (float) (1.0 + StrictMath.log(c));
+        }
+        values[i] = v;
+        sumSq += (double) v * v;
+      }
+      if (l2 && sumSq > 0) {
+        double inv = 1.0 / StrictMath.sqrt(sumSq);
+        for (int i = 0; i < n; i++) {
+          values[i] = (float) (values[i] * inv);
+        }
+      }
+      return new SparseVector(indices, values);
+    }
+  }
+
+  /** Explicit UTF-8 encoding: never the platform default. */
+  static final class Utf8 {
+    private Utf8() {}
+
+    static int put(byte[] b, int p, int cp) {
+      if (cp < 0x80) {
+        b[p++] = (byte) cp;
+      } else if (cp < 0x800) {
+        b[p++] = (byte) (0xC0 | (cp >> 6));
+        b[p++] = (byte) (0x80 | (cp & 0x3F));
+      } else if (cp < 0x10000) {
+        b[p++] = (byte) (0xE0 | (cp >> 12));
+        b[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+        b[p++] = (byte) (0x80 | (cp & 0x3F));
+      } else {
+        b[p++] = (byte) (0xF0 | (cp >> 18));
+        b[p++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+        b[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+        b[p++] = (byte) (0x80 | (cp & 0x3F));
+      }
+      return p;
+    }
+
+    /** Encodes {@code s}; unpaired surrogates become U+FFFD; {@code fold} case-folds. */
+    static int putString(byte[] b, int p, String s, boolean fold) {
+      for (int i = 0, n = s.length(); i < n; ) {
+        int cp = s.codePointAt(i);
+        i += Character.charCount(cp);
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+          cp = 0xFFFD;
+        } else if (fold) {
+          cp =
+              cp < 0x80
+                  ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp)
+                  : Character.toLowerCase(Character.toUpperCase(cp));
+        }
+        p = put(b, p, cp);
+      }
+      return p;
+    }
+  }
+}
