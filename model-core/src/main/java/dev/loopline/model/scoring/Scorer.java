@@ -15,8 +15,8 @@ public interface Scorer extends AutoCloseable {
   ModelMetadata metadata();
 
   /**
-   * Probabilities for a batch: one row per input, columns in {@code metadata().labels()} order, each
-   * row summing to 1.
+   * Probabilities for a batch: one row per input, columns in {@code metadata().labels()} order,
+   * each row summing to 1.
    */
   float[][] predict(List<SparseVector> batch);
 
