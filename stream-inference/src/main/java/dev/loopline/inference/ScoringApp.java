@@ -1,0 +1,291 @@
+package dev.loopline.inference;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loopline.avro.Deployment;
+import dev.loopline.avro.Event;
+import dev.loopline.avro.Prediction;
+import dev.loopline.config.LooplineConfig;
+import dev.loopline.inference.model.DeploymentWatcher;
+import dev.loopline.inference.model.HotSwapper;
+import dev.loopline.inference.model.Models;
+import dev.loopline.inference.model.ServingModel;
+import dev.loopline.inference.model.StoreModelSource;
+import dev.loopline.inference.ops.OpsServer;
+import dev.loopline.inference.ops.ScoringMetrics;
+import dev.loopline.inference.topology.DeadLetterHandlers;
+import dev.loopline.inference.topology.ScoringTopology;
+import dev.loopline.model.policy.DecisionPolicy;
+import dev.loopline.serde.AvroSerdes;
+import dev.loopline.topics.TopicAdmin;
+import dev.loopline.topics.TopicSpec;
+import dev.loopline.topics.Topics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scoring app, wired: topics, the deployment watcher, the ops endpoint and, once the first
+ * model serves, the Kafka Streams instance running {@link ScoringTopology}. Until a model serves no
+ * event is consumed, so none is lost: events wait in Kafka and are scored when one arrives.
+ * Embeddable ({@code loopline up}) through {@link #start(LooplineConfig)} and {@link #close()}.
+ */
+public final class ScoringApp implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ScoringApp.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final LooplineConfig config;
+  private final ScoringSettings settings;
+  private final Topics topics;
+  private final DecisionPolicy policy;
+  private final PrometheusMeterRegistry registry;
+  private final ScoringMetrics metrics;
+  private final Models models = new Models();
+  private final Instant startedAt = Instant.now();
+  private final HotSwapper swapper;
+  private OpsServer ops;
+  private DeploymentWatcher watcher;
+  private volatile KafkaStreams streams;
+  private volatile Instant streamsStartedAt;
+  private KafkaStreamsMetrics streamsMetrics;
+  private volatile boolean closed;
+
+  private ScoringApp(LooplineConfig config) {
+    this.config = config;
+    this.settings = ScoringSettings.from(config);
+    this.topics = Topics.from(config);
+    this.policy = DecisionPolicy.fromConfig(config.asMap());
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.metrics = new ScoringMetrics(registry);
+    this.swapper =
+        new HotSwapper(
+            models,
+            new StoreModelSource(settings.workDir(), policy, Clock.systemUTC()),
+            metrics,
+            settings.shadowSampleRate(),
+            this::ensureRoutedTopics);
+  }
+
+  /**
+   * Creates the topics, starts the ops endpoint and the deployment watcher; stream threads start
+   * when the first deployed version has loaded.
+   */
+  public static ScoringApp start(LooplineConfig config) {
+    ScoringApp app = new ScoringApp(config);
+    try {
+      app.startInternal();
+    } catch (RuntimeException e) {
+      app.close();
+      throw e;
+    }
+    return app;
+  }
+
+  private void startInternal() {
+    LOG.info(
+        "scoring app '{}' for model '{}': {} , batches of up to {} events / {} ms, policy {}",
+        settings.applicationId(),
+        settings.modelName(),
+        settings.exactlyOnce() ? "exactly-once (v2)" : "at-least-once",
+        settings.batchMaxSize(),
+        settings.batchMaxWaitMs(),
+        policy);
+    TopicAdmin.ensureTopics(
+        config.kafkaClientProps(), topics.core(), replicationFactor(), Duration.ofSeconds(60));
+    ops = OpsServer.start(settings.httpPort(), registry, this::status);
+    LOG.info("scoring HTTP endpoint on port {} (/health, /ready, /metrics)", ops.port());
+    Map<String, Object> consumerProps = new HashMap<>(config.kafkaClientProps());
+    consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    Serde<Deployment> deployments =
+        AvroSerdes.specific(Deployment.class, config.clientAndSerdeProps(), false);
+    watcher =
+        new DeploymentWatcher(
+                () ->
+                    new KafkaConsumer<>(
+                        consumerProps, new StringDeserializer(), deployments.deserializer()),
+                topics.modelDeployments(),
+                settings.modelName(),
+                swapper,
+                this::startStreams)
+            .start();
+  }
+
+  private short replicationFactor() {
+    return (short) config.getInt("topic.replication.factor", 1);
+  }
+
+  /** Creates {@code routed.<slug>} for every label the policy may auto-route in this version. */
+  private void ensureRoutedTopics(ServingModel model) {
+    List<TopicSpec> specs =
+        policy.autoRoutableLabels(model.labels()).stream()
+            .map(l -> new TopicSpec(topics.routed(l), topics.partitions(), TopicSpec.DELETE))
+            .toList();
+    TopicAdmin.ensureTopics(
+        config.kafkaClientProps(), specs, replicationFactor(), Duration.ofSeconds(60));
+  }
+
+  /** The topology this app runs (also used by the benchmark and tests). */
+  public Topology topology() {
+    Map<String, Object> serdeProps = config.clientAndSerdeProps();
+    return ScoringTopology.build(
+        settings,
+        topics,
+        models,
+        policy,
+        AvroSerdes.specific(Event.class, serdeProps, false),
+        AvroSerdes.specific(Prediction.class, serdeProps, false),
+        metrics,
+        Clock.systemUTC());
+  }
+
+  /** Kafka Streams settings: guarantees, DLQ handlers, then anything under scoring.streams. */
+  Properties streamsProperties() {
+    Properties p = new Properties();
+    p.putAll(config.kafkaClientProps());
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
+    p.put(
+        StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+        settings.exactlyOnce() ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toString());
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor());
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.dlq(topics.events()));
+    p.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterHandlers.Deserialization.class);
+    p.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterHandlers.Processing.class);
+    p.put(DeadLetterHandlers.METRICS_CONFIG, metrics);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.putAll(config.withPrefix(ScoringSettings.STREAMS_PREFIX));
+    return p;
+  }
+
+  private synchronized void startStreams() {
+    if (closed || streams != null) {
+      return;
+    }
+    KafkaStreams s = new KafkaStreams(topology(), streamsProperties());
+    s.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("stream thread failed; replacing it (uncommitted events are read again)", e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    s.setStateListener((now, before) -> LOG.info("kafka streams state {} -> {}", before, now));
+    streamsMetrics = new KafkaStreamsMetrics(s);
+    streamsMetrics.bindTo(registry);
+    streams = s;
+    streamsStartedAt = Instant.now();
+    s.start();
+    LOG.info("stream threads started: scoring {} with v{}", topics.events(), servingVersion());
+  }
+
+  private int servingVersion() {
+    ServingModel m = models.serving().peek();
+    return m == null ? -1 : m.version();
+  }
+
+  /** What /health and /ready report. */
+  OpsServer.Status status() {
+    ServingModel m = models.serving().peek();
+    ServingModel shadow = models.shadow().peek();
+    KafkaStreams s = streams;
+    KafkaStreams.State state = s == null ? null : s.state();
+    boolean ready = m != null && state == KafkaStreams.State.RUNNING;
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("status", ready ? "serving" : m == null ? "waiting-for-model" : "starting");
+    out.put("model", settings.modelName());
+    if (m == null) {
+      out.put(
+          "detail",
+          "no deployment of model '"
+              + settings.modelName()
+              + "' has loaded yet; events wait in Kafka and are scored once one does");
+    } else {
+      out.put("servingVersion", m.version());
+      out.put("servingSince", m.since().toString());
+      out.put("featurizerFingerprint", m.metadata().featurizerFingerprint());
+    }
+    if (shadow != null) {
+      out.put("shadowVersion", shadow.version());
+      out.put("shadowSampleRate", models.shadowSampleRate());
+    }
+    out.put("streamsState", state == null ? "NOT_STARTED" : state.name());
+    if (streamsStartedAt != null) {
+      out.put("streamsStartedAt", streamsStartedAt.toString());
+    }
+    out.put("startedAt", startedAt.toString());
+    out.put("pendingInBatches", metrics.pending());
+    out.put("meanBatchSize", metrics.meanBatchSize());
+    if (swapper.lastRejection() != null) {
+      out.put("lastRejection", swapper.lastRejection());
+      out.put("lastRejectionAt", String.valueOf(swapper.lastRejectionAt()));
+    }
+    try {
+      return new OpsServer.Status(ready, JSON.writeValueAsString(out));
+    } catch (Exception e) {
+      return new OpsServer.Status(ready, "{\"status\":\"error\"}");
+    }
+  }
+
+  public int httpPort() {
+    return ops == null ? -1 : ops.port();
+  }
+
+  public ScoringMetrics metrics() {
+    return metrics;
+  }
+
+  public Models models() {
+    return models;
+  }
+
+  /** The Kafka Streams instance once started, else null. */
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (streams != null) {
+      // A clean close commits, and the commit flushes the pending batch first.
+      streams.close(Duration.ofSeconds(60));
+    }
+    if (streamsMetrics != null) {
+      streamsMetrics.close();
+    }
+    if (watcher != null) {
+      watcher.close();
+    }
+    models.close();
+    if (ops != null) {
+      ops.close();
+    }
+    LOG.info("scoring app stopped");
+  }
+}

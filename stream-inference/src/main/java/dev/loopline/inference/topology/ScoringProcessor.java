@@ -1,0 +1,257 @@
+package dev.loopline.inference.topology;
+
+import dev.loopline.avro.Event;
+import dev.loopline.avro.LabelProbability;
+import dev.loopline.avro.Prediction;
+import dev.loopline.inference.model.Models;
+import dev.loopline.inference.model.ServingModel;
+import dev.loopline.inference.ops.ScoringMetrics;
+import dev.loopline.model.policy.Decision;
+import dev.loopline.model.policy.DecisionPolicy;
+import dev.loopline.topics.Topics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorNode;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
+
+/**
+ * Validates each event, buffers it, and scores the buffer as one model call when it is full, when
+ * its oldest event has waited {@code maxWait}, or when Kafka Streams commits (see {@link
+ * CommitFlushedBuffer}). Every scored event yields one {@link Prediction} to {@code predictions}
+ * and one to its route ({@code routed.<slug>} or {@code triage}); a sampled share is also scored by
+ * the shadow version, if any, to {@code predictions.shadow}.
+ *
+ * <p>Records are forwarded with the record context they arrived with (topic, partition, offset,
+ * timestamp, headers), also when the flush runs on the commit path where Kafka Streams has no
+ * current record; that needs its internal processor context, as its own record caches do.
+ */
+final class ScoringProcessor implements Processor<String, Event, String, Prediction> {
+
+  /** A buffered event and the context it arrived with. */
+  record Pending(Record<String, Event> record, ProcessorRecordContext context, long arrivedMs) {}
+
+  private final String storeName;
+  private final Models models;
+  private final DecisionPolicy policy;
+  private final Topics topics;
+  private final EventValidator validator;
+  private final ScoringMetrics metrics;
+  private final Clock clock;
+  private final int maxBatch;
+  private final long maxWaitMs;
+
+  private ProcessorContext<String, Prediction> context;
+  private InternalProcessorContext<String, Prediction> internal;
+  private ProcessorNode<?, ?, ?, ?> node;
+  private CommitFlushedBuffer<Pending> buffer;
+
+  ScoringProcessor(
+      String storeName,
+      Models models,
+      DecisionPolicy policy,
+      Topics topics,
+      EventValidator validator,
+      ScoringMetrics metrics,
+      Clock clock,
+      int maxBatch,
+      long maxWaitMs) {
+    this.storeName = storeName;
+    this.models = models;
+    this.policy = policy;
+    this.topics = topics;
+    this.validator = validator;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.maxBatch = maxBatch;
+    this.maxWaitMs = maxWaitMs;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public void init(ProcessorContext<String, Prediction> context) {
+    this.context = context;
+    this.internal = (InternalProcessorContext<String, Prediction>) context;
+    this.node = internal.currentNode();
+    this.buffer = context.getStateStore(storeName);
+    buffer.bind(() -> flush("commit"));
+    long tick = Math.max(1, Math.min(maxWaitMs / 2, 1_000));
+    context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, this::flushIfDue);
+  }
+
+  @Override
+  public void process(Record<String, Event> record) {
+    validator.validate(record.key(), record.value());
+    ProcessorRecordContext rc = internal.recordContext();
+    // Keep only what forwarding needs: not the raw source bytes.
+    ProcessorRecordContext light =
+        new ProcessorRecordContext(
+            rc.timestamp(), rc.offset(), rc.partition(), rc.topic(), rc.headers());
+    buffer.add(new Pending(record, light, context.currentSystemTimeMs()));
+    metrics.pendingDelta(1);
+    if (buffer.size() >= maxBatch) {
+      flush("size");
+    }
+  }
+
+  private void flushIfDue(long nowMs) {
+    Pending oldest = buffer.first();
+    if (oldest != null && nowMs - oldest.arrivedMs() >= maxWaitMs) {
+      flush("wait");
+    }
+  }
+
+  private void flush(String reason) {
+    List<Pending> batch = buffer.drain();
+    if (batch.isEmpty()) {
+      return;
+    }
+    metrics.pendingDelta(-batch.size());
+    ServingModel model = models.serving().acquire();
+    if (model == null) {
+      // The app starts stream threads only once a model serves; reaching here is a bug.
+      throw new IllegalStateException("no model is serving; " + batch.size() + " events pending");
+    }
+    try {
+      score(batch, model, reason);
+    } finally {
+      model.release();
+    }
+    scoreShadow(batch);
+  }
+
+  private void score(List<Pending> batch, ServingModel model, String reason) {
+    List<String> texts = new ArrayList<>(batch.size());
+    List<Map<String, String>> attrs = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      texts.add(p.record().value().getText());
+      attrs.add(p.record().value().getAttributes());
+    }
+    long t0 = System.nanoTime();
+    float[][] probs = model.featurizeAndPredict(texts, attrs);
+    long nanos = System.nanoTime() - t0;
+    metrics.batch(batch.size(), nanos, reason);
+    long perRecordMicros = nanos / 1_000 / batch.size();
+    Instant scoredAt = clock.instant();
+    List<String> labels = model.labels();
+    for (int i = 0; i < batch.size(); i++) {
+      Pending p = batch.get(i);
+      Event e = p.record().value();
+      Decision d = policy.decide(labels, probs[i], e.getId());
+      String route = d.autoRoute() ? topics.routed(d.routeLabel()) : topics.triage();
+      Prediction out =
+          prediction(model, e, probs[i], d, route, false, perRecordMicros, batch.size(), scoredAt);
+      forward(p, out, ScoringTopology.PREDICTIONS_SINK);
+      forward(p, out, ScoringTopology.ROUTE_SINK);
+      metrics.decision(route, d.action());
+    }
+  }
+
+  private void scoreShadow(List<Pending> batch) {
+    double rate = models.shadowSampleRate();
+    if (rate <= 0 || models.shadow().peek() == null) {
+      return;
+    }
+    List<Pending> sample = new ArrayList<>();
+    for (Pending p : batch) {
+      if (ShadowSampler.sampled(p.record().value().getId(), rate)) {
+        sample.add(p);
+      }
+    }
+    if (sample.isEmpty()) {
+      return;
+    }
+    ServingModel shadow = models.shadow().acquire();
+    if (shadow == null) {
+      return;
+    }
+    try {
+      List<String> texts = new ArrayList<>(sample.size());
+      List<Map<String, String>> attrs = new ArrayList<>(sample.size());
+      for (Pending p : sample) {
+        texts.add(p.record().value().getText());
+        attrs.add(p.record().value().getAttributes());
+      }
+      long t0 = System.nanoTime();
+      float[][] probs = shadow.featurizeAndPredict(texts, attrs);
+      long perRecordMicros = (System.nanoTime() - t0) / 1_000 / sample.size();
+      Instant scoredAt = clock.instant();
+      for (int i = 0; i < sample.size(); i++) {
+        Pending p = sample.get(i);
+        Event e = p.record().value();
+        Decision d = policy.decide(shadow.labels(), probs[i], e.getId());
+        Prediction out =
+            prediction(shadow, e, probs[i], d, "", true, perRecordMicros, sample.size(), scoredAt);
+        forward(p, out, ScoringTopology.SHADOW_SINK);
+      }
+      metrics.shadow(sample.size());
+    } finally {
+      shadow.release();
+    }
+  }
+
+  /**
+   * Forwards with the buffered record's own context and this processor as the current node: on the
+   * commit path Kafka Streams has neither set.
+   */
+  private void forward(Pending p, Prediction value, String child) {
+    ProcessorRecordContext previousContext = internal.recordContext();
+    ProcessorNode<?, ?, ?, ?> previousNode = internal.currentNode();
+    internal.setRecordContext(p.context());
+    internal.setCurrentNode(node);
+    try {
+      context.forward(p.record().withKey(value.getEventId()).withValue(value), child);
+    } finally {
+      internal.setRecordContext(previousContext);
+      internal.setCurrentNode(previousNode);
+    }
+  }
+
+  static Prediction prediction(
+      ServingModel model,
+      Event e,
+      float[] probs,
+      Decision d,
+      String route,
+      boolean shadow,
+      long latencyMicros,
+      int batchSize,
+      Instant scoredAt) {
+    List<String> labels = model.labels();
+    List<LabelProbability> lp = new ArrayList<>(labels.size());
+    for (int j = 0; j < labels.size(); j++) {
+      lp.add(new LabelProbability(labels.get(j), (double) probs[j]));
+    }
+    return Prediction.newBuilder()
+        .setEventId(e.getId())
+        .setModelName(model.metadata().name())
+        .setModelVersion(model.version())
+        .setProbabilities(lp)
+        .setTopLabel(d.topLabel())
+        .setTopProbability(d.topProbability())
+        .setDecision(d.action())
+        .setRoute(route)
+        .setAudit(d.audit())
+        .setShadow(shadow)
+        .setOccurredAt(e.getOccurredAt())
+        .setScoredAt(scoredAt)
+        .setScoringLatencyMicros(latencyMicros)
+        .setBatchSize(batchSize)
+        .setFeaturizerFingerprint(model.metadata().featurizerFingerprint())
+        .build();
+  }
+
+  @Override
+  public void close() {
+    // A clean close flushed on the commit path; a dirty one drops the buffer with its offsets.
+    metrics.pendingDelta(-buffer.size());
+  }
+}

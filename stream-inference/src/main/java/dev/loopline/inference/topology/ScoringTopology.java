@@ -1,0 +1,76 @@
+package dev.loopline.inference.topology;
+
+import dev.loopline.avro.Event;
+import dev.loopline.avro.Prediction;
+import dev.loopline.inference.ScoringSettings;
+import dev.loopline.inference.model.Models;
+import dev.loopline.inference.ops.ScoringMetrics;
+import dev.loopline.model.policy.DecisionPolicy;
+import dev.loopline.topics.Topics;
+import java.time.Clock;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The scoring topology as a pure function of its inputs, so it runs the same on TopologyTestDriver
+ * and on a cluster: {@code events} -> validate -> micro-batch -> featurize + score -> policy ->
+ * {@code predictions} + {@code routed.<slug>}/{@code triage}, and {@code predictions.shadow} for
+ * the sampled shadow scores.
+ */
+public final class ScoringTopology {
+
+  public static final String SOURCE = "events-source";
+  public static final String SCORER = "scorer";
+  public static final String BUFFER_STORE = "scoring-batch-buffer";
+  public static final String PREDICTIONS_SINK = "predictions-sink";
+  public static final String ROUTE_SINK = "route-sink";
+  public static final String SHADOW_SINK = "shadow-sink";
+
+  private ScoringTopology() {}
+
+  public static Topology build(
+      ScoringSettings settings,
+      Topics topics,
+      Models models,
+      DecisionPolicy policy,
+      Serde<Event> eventSerde,
+      Serde<Prediction> predictionSerde,
+      ScoringMetrics metrics,
+      Clock clock) {
+    Serde<String> keys = Serdes.String();
+    EventValidator validator = EventValidator.from(settings);
+    Topology t = new Topology();
+    t.addSource(SOURCE, keys.deserializer(), eventSerde.deserializer(), topics.events());
+    t.addProcessor(
+        SCORER,
+        () ->
+            new ScoringProcessor(
+                BUFFER_STORE,
+                models,
+                policy,
+                topics,
+                validator,
+                metrics,
+                clock,
+                settings.batchMaxSize(),
+                settings.batchMaxWaitMs()),
+        SOURCE);
+    t.addStateStore(CommitFlushedBuffer.<ScoringProcessor.Pending>builder(BUFFER_STORE), SCORER);
+    t.addSink(
+        PREDICTIONS_SINK,
+        topics.predictions(),
+        keys.serializer(),
+        predictionSerde.serializer(),
+        SCORER);
+    t.addSink(
+        ROUTE_SINK,
+        (key, value, ctx) -> value.getRoute(),
+        keys.serializer(),
+        predictionSerde.serializer(),
+        SCORER);
+    t.addSink(
+        SHADOW_SINK, topics.shadow(), keys.serializer(), predictionSerde.serializer(), SCORER);
+    return t;
+  }
+}
