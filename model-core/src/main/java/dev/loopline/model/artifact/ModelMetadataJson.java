@@ -68,8 +68,11 @@ public final class ModelMetadataJson {
     if (labels == null || labels.isEmpty()) {
       throw new IllegalArgumentException("metadata: labels are missing");
     }
-    if (new HashSet<>(labels).size() != labels.size() || labels.contains(null)) {
-      throw new IllegalArgumentException("metadata: labels must be distinct and non-null");
+    if (labels.stream().anyMatch(l -> l == null || l.isEmpty())) {
+      throw new IllegalArgumentException("metadata: labels must not be null or empty");
+    }
+    if (new HashSet<>(labels).size() != labels.size()) {
+      throw new IllegalArgumentException("metadata: labels must be distinct: " + labels);
     }
     if (m.featurizer() == null) {
       throw new IllegalArgumentException("metadata: featurizer spec is missing");

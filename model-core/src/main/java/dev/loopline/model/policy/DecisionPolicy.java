@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * {@code policy.threshold.billing.issue}) matches the label {@code Billing issue}. A loose key that
  * matches two labels, or none, is an error reported by {@link #validateLabels}.
  *
+ * <p>Thresholds and bands are compared in float precision, as models emit probabilities: a
+ * probability of {@code 0.7f} reaches a threshold of {@code 0.7}.
+ *
  * <p>Thread-safe and immutable apart from a cache of the label resolution.
  */
 public final class DecisionPolicy {
@@ -244,12 +247,12 @@ public final class DecisionPolicy {
     if (r.bandIndex >= 0) {
       float p = probabilities[r.bandIndex];
       for (Band b : bands) {
-        if (p >= b.minProbability()) {
+        if (p >= (float) b.minProbability()) {
           return new Decision(b.action(), null, false, top, topLabel, topP);
         }
       }
     }
-    if (!r.never[top] && topP >= r.thresholds[top]) {
+    if (!r.never[top] && best >= r.thresholds[top]) {
       if (eventId != null && auditRate > 0 && auditUnit(eventId) < auditRate) {
         return new Decision(TRIAGE, null, true, top, topLabel, topP);
       }
@@ -275,7 +278,7 @@ public final class DecisionPolicy {
     if (i < 0) {
       throw new IllegalArgumentException("unknown label '" + label + "'");
     }
-    return r.thresholds[i];
+    return r.configured[i];
   }
 
   /**
@@ -361,13 +364,13 @@ public final class DecisionPolicy {
         problems.add("the model has an empty label");
       }
     }
-    double[] t = new double[labels.size()];
-    Arrays.fill(t, defaultThreshold);
+    double[] configured = new double[labels.size()];
+    Arrays.fill(configured, defaultThreshold);
     boolean[] never = new boolean[labels.size()];
     for (Map.Entry<String, Double> e : thresholds.entrySet()) {
       int i = indexOf(labels, e.getKey(), THRESHOLD_PREFIX + e.getKey(), problems);
       if (i >= 0) {
-        t[i] = e.getValue();
+        configured[i] = e.getValue();
       }
     }
     for (String key : neverAuto) {
@@ -384,7 +387,11 @@ public final class DecisionPolicy {
       throw new IllegalArgumentException(
           "decision policy does not fit the model's labels: " + String.join("; ", problems));
     }
-    return new Resolved(modelLabels, labels, t, never, bandIndex);
+    float[] t = new float[labels.size()];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = (float) configured[i];
+    }
+    return new Resolved(modelLabels, labels, t, configured, never, bandIndex);
   }
 
   private static int indexOf(List<String> labels, String key, String where, List<String> problems) {
@@ -470,7 +477,8 @@ public final class DecisionPolicy {
   private record Resolved(
       List<String> source,
       List<String> labels,
-      double[] thresholds,
+      float[] thresholds,
+      double[] configured,
       boolean[] never,
       int bandIndex) {}
 }
