@@ -5,7 +5,6 @@ import dev.loopline.registry.server.RegistryState.VersionEntry;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
 
 /**
  * The registry's operations with Confluent's semantics (ids global per schema content, versions per
@@ -41,7 +40,7 @@ final class RegistryService {
     }
     try {
       return parse(text);
-    } catch (SchemaParseException | NullPointerException | IllegalArgumentException e) {
+    } catch (RuntimeException e) {
       throw ApiException.invalidSchema("Invalid schema " + text + ", details: " + e.getMessage());
     }
   }
