@@ -45,7 +45,8 @@ public final class ArtifactPackager {
     return new ModelMetadata(
         name,
         version,
-        model.labels(),
+        // a mutable-type copy: List.of(...).contains(null) throws, and metadata validation asks
+        java.util.Collections.unmodifiableList(new ArrayList<>(model.labels())),
         spec,
         new Featurizer(spec).fingerprint(),
         SparseSignature.INPUT_KIND,
