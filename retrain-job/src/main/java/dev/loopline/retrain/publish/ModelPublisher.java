@@ -1,0 +1,141 @@
+package dev.loopline.retrain.publish;
+
+import dev.loopline.avro.ActorType;
+import dev.loopline.avro.Deployment;
+import dev.loopline.avro.DeploymentAction;
+import dev.loopline.avro.ModelVersion;
+import dev.loopline.config.LooplineConfig;
+import dev.loopline.model.store.ModelStore;
+import dev.loopline.model.store.Sha256;
+import dev.loopline.retrain.registry.AvroClients;
+import dev.loopline.topics.Topics;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes a trained version in the one order that never leaves a record without an artifact:
+ *
+ * <ol>
+ *   <li>put the zip in the model store;
+ *   <li>fetch it back into a fresh directory and verify its sha256;
+ *   <li>record the version on {@code model-versions} (key {@code <name>:<version>}), waiting for
+ *       the broker's acknowledgement;
+ *   <li>only then, if promoted, append a {@link Deployment} to {@code model-deployments}.
+ * </ol>
+ *
+ * A failure at step 1 or 2 announces nothing. Also used by {@code loopline models promote|rollback}
+ * to append deployments.
+ */
+public final class ModelPublisher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelPublisher.class);
+
+  private final LooplineConfig config;
+  private final Topics topics;
+
+  public ModelPublisher(LooplineConfig config, Topics topics) {
+    this.config = config;
+    this.topics = topics;
+  }
+
+  /** The key of a version on {@code model-versions}. */
+  public static String versionKey(String name, int version) {
+    return name + ":" + version;
+  }
+
+  /**
+   * Steps 1 and 2: stores the artifact and proves the stored bytes are the ones trained.
+   *
+   * @return the artifact's URI in the store
+   * @throws IOException if the store cannot be written or returns different bytes
+   */
+  public URI storeVerified(
+      ModelStore store, String name, int version, Path zip, String sha256, Path scratch)
+      throws IOException {
+    URI uri = store.put(name, version, zip);
+    Path back = Files.createTempDirectory(Files.createDirectories(scratch), "readback-");
+    Path fetched = store.fetch(uri, back);
+    String got = Sha256.of(fetched);
+    if (!got.equals(sha256)) {
+      throw new IOException(
+          "artifact read back from " + uri + " has sha256 " + got + ", expected " + sha256);
+    }
+    LOG.info("Stored {} v{} at {} (sha256 {} verified by read-back)", name, version, uri, sha256);
+    return uri;
+  }
+
+  /** Step 3: records the version; returns once the broker has acknowledged it. */
+  public void recordVersion(ModelVersion v) throws IOException {
+    try (KafkaProducer<String, ModelVersion> p = AvroClients.producer(config, ModelVersion.class)) {
+      p.send(
+              new ProducerRecord<>(
+                  topics.modelVersions(), versionKey(v.getName(), v.getVersion()), v))
+          .get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while recording " + v.getName() + " v" + v.getVersion());
+    } catch (ExecutionException e) {
+      throw new IOException(
+          "cannot record " + v.getName() + " v" + v.getVersion() + ": " + e.getCause(),
+          e.getCause());
+    }
+    LOG.info(
+        "Recorded {} v{} on {} as {}: {}",
+        v.getName(),
+        v.getVersion(),
+        topics.modelVersions(),
+        v.getVerdict(),
+        v.getReason());
+  }
+
+  /** Step 4 (and promote/rollback): appends a deployment naming {@code v} as serving. */
+  public Deployment deploy(
+      ModelVersion v,
+      DeploymentAction action,
+      ActorType actorType,
+      String actor,
+      String reason,
+      Integer previousVersion,
+      Instant at)
+      throws IOException {
+    Deployment d =
+        Deployment.newBuilder()
+            .setModelName(v.getName())
+            .setVersion(v.getVersion())
+            .setArtifactUri(v.getArtifactUri())
+            .setSha256(v.getSha256())
+            .setDeployedAt(at)
+            .setAction(action)
+            .setActorType(actorType)
+            .setActor(actor)
+            .setReason(reason)
+            .setPreviousVersion(previousVersion)
+            .build();
+    try (KafkaProducer<String, Deployment> p = AvroClients.producer(config, Deployment.class)) {
+      p.send(new ProducerRecord<>(topics.modelDeployments(), v.getName(), d)).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while deploying " + v.getName() + " v" + v.getVersion());
+    } catch (ExecutionException e) {
+      throw new IOException(
+          "cannot append deployment of "
+              + v.getName()
+              + " v"
+              + v.getVersion()
+              + ": "
+              + e.getCause(),
+          e.getCause());
+    }
+    LOG.info(
+        "{} {} v{} by {} {}: {}", action, v.getName(), v.getVersion(), actorType, actor, reason);
+    return d;
+  }
+}
