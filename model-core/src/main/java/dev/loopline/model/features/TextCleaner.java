@@ -131,7 +131,11 @@ final class TextCleaner {
     int n = s.length();
     int i = 0;
     int textStart = 0;
-    while (i < n) {
+    // Once a search for '>' or "-->" fails, no later one can succeed: remembering that keeps
+    // hostile input such as "<a<a<a..." linear instead of quadratic.
+    boolean noGt = false;
+    boolean noCommentEnd = false;
+    while (i < n && !noGt) {
       char c = s.charAt(i);
       if (c != '<' || i + 1 >= n) {
         i++;
@@ -145,10 +149,12 @@ final class TextCleaner {
       }
       int close;
       if (s.startsWith("<!--", i)) {
-        int e = s.indexOf("-->", i + 4);
+        int e = noCommentEnd ? -1 : s.indexOf("-->", i + 4);
+        noCommentEnd = e < 0;
         close = e < 0 ? -1 : e + 2;
       } else {
         close = s.indexOf('>', i + 1);
+        noGt = close < 0;
       }
       if (close < 0) {
         i++;

@@ -2,7 +2,9 @@ package dev.loopline.model.features;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -214,6 +216,27 @@ class FeaturizerTest {
     String huge = "x".repeat(3_000_000) + " " + "y".repeat(1_000);
     SparseVector h = f.featurize(huge, Map.of());
     assertWellFormed(h, 1 << 18);
+  }
+
+  @Test
+  void hostileMarkupStaysLinear() {
+    FeaturizerSpec big = new FeaturizerSpec(1, 18, 2, 3, 5, 100_000, List.of(), 1, true, true);
+    Featurizer g = new Featurizer(big);
+    List<String> hostile =
+        List.of(
+            "<a".repeat(200_000),
+            "<!--".repeat(100_000) + "<b>x",
+            "<script>".repeat(50_000),
+            "&amp".repeat(100_000),
+            "From: x\n".repeat(50_000),
+            "a\u0301".repeat(100_000));
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(20),
+        () -> {
+          for (String h : hostile) {
+            assertWellFormed(g.featurize(h, Map.of()), 1 << 18);
+          }
+        });
   }
 
   @Test
