@@ -1,0 +1,215 @@
+package dev.loopline.bench;
+
+import dev.loopline.avro.Event;
+import dev.loopline.avro.LabelProbability;
+import dev.loopline.avro.Prediction;
+import dev.loopline.embedded.EmbeddedPlatform;
+import dev.loopline.serde.AvroSerdes;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+
+/**
+ * Serde throughput: records/s to encode and decode {@link Event} and {@link Prediction} with the
+ * Confluent wire-format serde (registry on the embedded platform; ids cached after the first
+ * record), against raw Avro binary encode/decode of the same records in the same process as the
+ * baseline (no framing, no registry). One thread; median of the timed rounds after warm-up.
+ *
+ * <p>Run: {@code java -cp <classpath> dev.loopline.bench.SerdeBenchmark [records] [rounds]}.
+ */
+public final class SerdeBenchmark {
+
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final String[] LABELS = {"billing", "access", "shipping", "technical"};
+
+  private SerdeBenchmark() {}
+
+  public static void main(String[] args) {
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
+    try (EmbeddedPlatform platform = EmbeddedPlatform.start(EmbeddedPlatform.Options.forTests())) {
+      Map<String, Object> config = platform.config().registryClientProps();
+      List<String> rows = new ArrayList<>();
+      rows.addAll(
+          measure("Event", events(n), Event.class, config, rounds));
+      rows.addAll(
+          measure("Prediction", predictions(n), Prediction.class, config, rounds));
+      System.out.printf(
+          Locale.ROOT,
+          "%nSerde throughput, %d records, median of %d rounds, 1 thread, %d cores, JDK %s%n",
+          n,
+          rounds,
+          Runtime.getRuntime().availableProcessors(),
+          System.getProperty("java.version"));
+      System.out.printf(
+          Locale.ROOT,
+          "%-11s %-28s %14s %14s %10s%n",
+          "record",
+          "path",
+          "encode rec/s",
+          "decode rec/s",
+          "bytes/rec");
+      rows.forEach(System.out::println);
+    }
+  }
+
+  private static <T extends SpecificRecord> List<String> measure(
+      String name, List<T> records, Class<T> type, Map<String, Object> config, int rounds) {
+    Serde<T> serde = AvroSerdes.specific(type, config, false);
+    String topic = "bench-" + name.toLowerCase(Locale.ROOT);
+    Function<T, byte[]> serdeEncode = r -> serde.serializer().serialize(topic, r);
+    Function<byte[], T> serdeDecode = b -> serde.deserializer().deserialize(topic, b);
+
+    SpecificData model = SpecificData.getForClass(type);
+    SpecificDatumWriter<T> writer = new SpecificDatumWriter<>(model.getSchema(type), model);
+    SpecificDatumReader<T> reader =
+        new SpecificDatumReader<>(model.getSchema(type), model.getSchema(type), model);
+    BinaryEncoder[] enc = new BinaryEncoder[1];
+    BinaryDecoder[] dec = new BinaryDecoder[1];
+    Function<T, byte[]> rawEncode =
+        r -> {
+          try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+            enc[0] = EncoderFactory.get().directBinaryEncoder(out, enc[0]);
+            writer.write(r, enc[0]);
+            enc[0].flush();
+            return out.toByteArray();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        };
+    Function<byte[], T> rawDecode =
+        b -> {
+          try {
+            dec[0] = DecoderFactory.get().binaryDecoder(b, dec[0]);
+            return reader.read(null, dec[0]);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        };
+    List<String> out = new ArrayList<>();
+    out.add(row(name, "Confluent wire-format serde", records, serdeEncode, serdeDecode, rounds));
+    out.add(row(name, "raw Avro binary (baseline)", records, rawEncode, rawDecode, rounds));
+    return out;
+  }
+
+  private static <T> String row(
+      String name,
+      String path,
+      List<T> records,
+      Function<T, byte[]> encode,
+      Function<byte[], T> decode,
+      int rounds) {
+    byte[][] bytes = new byte[records.size()][];
+    double[] encodeRates = new double[rounds];
+    double[] decodeRates = new double[rounds];
+    long sink = 0;
+    for (int round = -3; round < rounds; round++) { // 3 warm-up rounds
+      long t0 = System.nanoTime();
+      for (int i = 0; i < records.size(); i++) {
+        bytes[i] = encode.apply(records.get(i));
+      }
+      long t1 = System.nanoTime();
+      for (byte[] b : bytes) {
+        sink += decode.apply(b).hashCode();
+      }
+      long t2 = System.nanoTime();
+      if (round >= 0) {
+        encodeRates[round] = records.size() * 1e9 / (t1 - t0);
+        decodeRates[round] = records.size() * 1e9 / (t2 - t1);
+      }
+    }
+    long totalBytes = 0;
+    for (byte[] b : bytes) {
+      totalBytes += b.length;
+    }
+    if (sink == 42) {
+      System.out.print("");
+    }
+    return String.format(
+        Locale.ROOT,
+        "%-11s %-28s %,14.0f %,14.0f %10.1f",
+        name,
+        path,
+        median(encodeRates),
+        median(decodeRates),
+        (double) totalBytes / records.size());
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v[v.length / 2];
+  }
+
+  private static List<Event> events(int n) {
+    Random random = new Random(42);
+    List<Event> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Map<String, String> attributes = new HashMap<>();
+      attributes.put("channel", random.nextBoolean() ? "mail" : "chat");
+      attributes.put("tier", "t" + random.nextInt(3));
+      out.add(new Event("ev-" + i, T0.plusMillis(i), text(random, 160), attributes));
+    }
+    return out;
+  }
+
+  private static List<Prediction> predictions(int n) {
+    Random random = new Random(7);
+    List<Prediction> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      List<LabelProbability> probs = new ArrayList<>();
+      double rest = 1.0;
+      for (int l = 0; l < LABELS.length; l++) {
+        double p = l == LABELS.length - 1 ? rest : rest * random.nextDouble();
+        rest -= p;
+        probs.add(new LabelProbability(LABELS[l], p));
+      }
+      out.add(
+          Prediction.newBuilder()
+              .setEventId("ev-" + i)
+              .setModelName("tickets")
+              .setModelVersion(3)
+              .setProbabilities(probs)
+              .setTopLabel(LABELS[0])
+              .setTopProbability(probs.get(0).getProbability())
+              .setDecision("AUTO_ROUTE")
+              .setRoute("routed.billing")
+              .setOccurredAt(T0.plusMillis(i))
+              .setScoredAt(T0.plusMillis(i + 3))
+              .setScoringLatencyMicros(180)
+              .setBatchSize(64)
+              .setFeaturizerFingerprint("fp-3a9c")
+              .build());
+    }
+    return out;
+  }
+
+  private static String text(Random random, int length) {
+    String words = "printer login invoice refund password broken cannot order shipped late ";
+    StringBuilder sb = new StringBuilder(length);
+    while (sb.length() < length) {
+      int start = random.nextInt(words.length() - 10);
+      sb.append(words, start, start + 8);
+    }
+    return sb.substring(0, length);
+  }
+}
