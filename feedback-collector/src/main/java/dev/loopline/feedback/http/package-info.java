@@ -1,0 +1,2 @@
+/** Health, readiness, Prometheus metrics and the JSON read API of the collector (Javalin). */
+package dev.loopline.feedback.http;
