@@ -14,14 +14,15 @@ import java.util.Set;
  * artifact and checked at load, so training/serving skew cannot creep in.
  *
  * <p>Pipeline: cap the raw input at {@code 10 * maxTextChars} chars; strip HTML tags and decode
- * common entities; drop typical e-mail header lines (keeping the Subject text); Unicode NFKC;
- * case-fold per code point (locale-independent); tokens are runs of letters, digits and combining
- * marks, every digit becomes {@code 0} (so numbers become shape tokens such as {@code 0000}), each
- * symbol code point such as an emoji is a token of its own, format characters (zero-width joiners,
- * soft hyphens) are ignored; stop after {@code maxTextChars} characters (a run of separators counts
- * as one). Features: word 1..{@code wordNgramMax}-grams, char {@code charNgramMin..charNgramMax}
- * -grams of each token padded as {@code " token "} (covers scripts written without spaces, and
- * typos), and {@code key=value} for attributes (value NFKC, case-folded, trimmed, at most 256
+ * common entities; drop typical e-mail header lines (keeping the Subject text) and base64 lines;
+ * Unicode NFKC; case-fold per code point (locale-independent); tokens are runs of letters, digits
+ * and combining marks, every digit becomes {@code 0} (so numbers become shape tokens such as {@code
+ * 0000}), each symbol code point such as an emoji is a token of its own, format characters
+ * (zero-width joiners, soft hyphens) are ignored; stop after {@code maxTextChars} characters (a run
+ * of separators counts as one). Features: word 1..{@code wordNgramMax}-grams, char {@code
+ * charNgramMin..charNgramMax} -grams of each token padded as {@code " token "} (covers scripts
+ * written without spaces, and typos; not for all-ASCII tokens over 40 chars, which are ids, hashes
+ * or blobs), and {@code key=value} for attributes (value NFKC, case-folded, trimmed, at most 256
  * chars). Each feature is MurmurHash3 x86_32 of its UTF-8 bytes with a per-namespace seed derived
  * from the spec seed ({@code word}, {@code char}, {@code attr}), masked to {@code 2^hashBits}
  * buckets. Counts per bucket become {@code 1 + ln(count)} when {@code sublinearTf}, and the vector
@@ -40,6 +41,10 @@ public final class Featurizer {
   public static final String CODE_VERSION = "loopline-featurizer/1";
 
   static final int MAX_ATTRIBUTE_VALUE_CHARS = 256;
+
+  /** ASCII tokens longer than this get no char n-grams (ids, hashes, blobs); other scripts do. */
+  static final int MAX_ASCII_CHAR_NGRAM_TOKEN = 40;
+
   private static final int LOG_TABLE = 1024;
   private static final float[] SUBLINEAR = new float[LOG_TABLE];
 
@@ -283,6 +288,10 @@ public final class Featurizer {
         int first = s.tokStartCp[t] - 1; // the leading pad space
         int end = s.tokEndCp[t] + 1; // exclusive, after the trailing pad space
         int len = end - first;
+        if (len - 2 > MAX_ASCII_CHAR_NGRAM_TOKEN
+            && s.tokEndByte[t] - s.tokStartByte[t] == len - 2) {
+          continue; // a long all-ASCII token: a hash, id or blob, not a word
+        }
         for (int n = charMin; n <= charMax && n <= len; n++) {
           for (int k = first; k + n <= end; k++) {
             int from = cpOff[k];

@@ -118,7 +118,70 @@ final class TextCleaner {
     if (s.indexOf(':') >= 0 && s.indexOf('\n') >= 0) {
       s = dropHeaders(s);
     }
+    if (s.length() >= MIN_BASE64_LINE && s.indexOf('\n') >= 0) {
+      s = dropBase64Lines(s);
+    }
     return s;
+  }
+
+  static final int MIN_BASE64_LINE = 40;
+
+  /**
+   * Drops lines that look like base64 (MIME attachments, inline images): at least 40 chars from the
+   * base64 alphabet, no spaces, with an upper-case letter, a lower-case letter and a digit. Their
+   * char n-grams would be pure noise that dilutes the real text after normalization.
+   */
+  static String dropBase64Lines(String s) {
+    StringBuilder out = null;
+    int n = s.length();
+    int lineStart = 0;
+    while (lineStart <= n) {
+      int nl = s.indexOf('\n', lineStart);
+      int lineEnd = nl < 0 ? n : nl;
+      boolean drop = isBase64Line(s, lineStart, lineEnd);
+      if (drop && out == null) {
+        out = new StringBuilder(n);
+        out.append(s, 0, lineStart);
+      }
+      if (out != null && !drop) {
+        out.append(s, lineStart, lineEnd);
+        if (nl >= 0) {
+          out.append('\n');
+        }
+      } else if (out != null) {
+        out.append('\n');
+      }
+      if (nl < 0) {
+        break;
+      }
+      lineStart = nl + 1;
+    }
+    return out == null ? s : out.toString();
+  }
+
+  private static boolean isBase64Line(String s, int from, int to) {
+    while (to > from && (s.charAt(to - 1) == '\r' || s.charAt(to - 1) == ' ')) {
+      to--;
+    }
+    if (to - from < MIN_BASE64_LINE) {
+      return false;
+    }
+    boolean upper = false;
+    boolean lower = false;
+    boolean digit = false;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        upper = true;
+      } else if (c >= 'a' && c <= 'z') {
+        lower = true;
+      } else if (c >= '0' && c <= '9') {
+        digit = true;
+      } else if (c != '+' && c != '/' && c != '=') {
+        return false;
+      }
+    }
+    return upper && lower && digit;
   }
 
   /**

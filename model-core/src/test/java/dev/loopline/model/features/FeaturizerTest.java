@@ -198,6 +198,22 @@ class FeaturizerTest {
   }
 
   @Test
+  void base64BlocksAndLongIdsDoNotFloodTheVector() {
+    String b64 =
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5E";
+    String mail = "Please refund my order\n" + (b64 + "\n").repeat(50) + "Thanks";
+    assertSame(
+        f.featurize(mail, Map.of()), f.featurize("Please refund my order\nThanks", Map.of()));
+    // a German compound of letters only is not base64
+    assertThat(f.tokens("Donaudampfschifffahrtsgesellschaftskapitaenswitwe\nok")).hasSize(2);
+
+    String sha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    // one word unigram, one bigram with its neighbour, no char n-grams
+    assertThat(f.featurize("id " + sha, Map.of()).size())
+        .isEqualTo(f.featurize("id", Map.of()).size() + 2);
+  }
+
+  @Test
   void veryLongTextIsCappedAndFast() {
     FeaturizerSpec small = new FeaturizerSpec(1, 18, 2, 3, 5, 1000, List.of(), 1, true, true);
     Featurizer capped = new Featurizer(small);

@@ -35,7 +35,22 @@ final class GoldenCorpus {
           "\ufb01le \uff21\uff22\uff23 \uff11\uff12\uff13 Stra\u00dfe caf\u0065\u0301",
           "<html><body><p>Hi&nbsp;there &amp; &#x1F600; you</p><script>var x = 1;</script></body></html>",
           "From: a@example.com\nTo: b@example.com\nSubject: Card charged twice\n"
-              + "Received: from mx\n  by relay\n\nPlease refund the second charge.");
+              + "Received: from mx\n  by relay\n\nPlease refund the second charge.",
+          "see attachment\niVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDw\n"
+              + "id e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+          longText());
+
+  /** ~30,000 chars, beyond the 20,000-char cap: the cut must land in the same place everywhere. */
+  private static String longText() {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; sb.length() < 30_000; i++) {
+      sb.append("w").append((char) ('a' + i % 26)).append(i % 7 == 0 ? ",\t" : " ");
+      if (i % 50 == 0) {
+        sb.append("\u00e9t\u00e9 \u6e2c\u8a66 ");
+      }
+    }
+    return sb.toString();
+  }
 
   static final Map<String, String> ATTRIBUTES = Map.of("channel", "Email", "tier", "Gold");
 
