@@ -41,6 +41,9 @@ public final class ArtifactWriter {
       Path savedModelDir, ModelMetadata metadata, List<CanaryCase> canaries, Path zipOut) {
     String metadataJson;
     String canariesJson;
+    if (canaries == null) {
+      canaries = List.of();
+    }
     try {
       metadataJson = ModelMetadataJson.toJson(metadata);
       CanaryCases.validate(canaries, metadata.labels().size());

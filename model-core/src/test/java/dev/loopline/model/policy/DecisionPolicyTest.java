@@ -201,6 +201,16 @@ class DecisionPolicyTest {
   }
 
   @Test
+  void nanProbabilitiesGoToTriage() {
+    DecisionPolicy p =
+        DecisionPolicy.fromConfig(
+            Map.of("policy.bands.billing", "0.5:HOLD", "policy.audit.rate", "0"));
+    Decision d = p.decide(LABELS, new float[] {Float.NaN, Float.NaN, Float.NaN}, "x");
+    assertThat(d.action()).isEqualTo(DecisionPolicy.TRIAGE);
+    assertThat(d.autoRoute()).isFalse();
+  }
+
+  @Test
   void toConfigRebuildsAnEqualPolicy() {
     Map<String, String> cfg =
         Map.of(
