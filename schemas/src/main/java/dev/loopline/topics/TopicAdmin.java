@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * embedded broker or a real one, with the security settings of {@code
  * LooplineConfig.kafkaClientProps()}).
  *
- * <p>Idempotent: missing topics are created, existing ones get the declared configs (partition
- * counts are never changed: that would move keys between partitions; a mismatch is logged). Then it
- * waits until every partition answers {@code listOffsets(latest)}, because producing right after
- * {@code createTopics} can silently lose records (KAFKA-15591).
+ * <p>Idempotent: missing topics are created, existing ones get the declared configs where they
+ * differ (skipped with a warning when the cluster does not allow it; partition counts are never
+ * changed: that would move keys between partitions; a mismatch is logged). Then it waits until
+ * every partition answers {@code listOffsets(latest)}, because producing right after {@code
+ * createTopics} can silently lose records (KAFKA-15591).
  */
 public final class TopicAdmin {
 
@@ -105,7 +108,7 @@ public final class TopicAdmin {
             .describeTopics(specs.stream().map(TopicSpec::name).toList())
             .allTopicNames()
             .get(remaining(deadline), TimeUnit.NANOSECONDS);
-    Map<ConfigResource, Collection<AlterConfigOp>> ops = new HashMap<>();
+    List<ConfigResource> resources = new ArrayList<>();
     for (TopicSpec spec : specs) {
       int actual = descriptions.get(spec.name()).partitions().size();
       if (actual != spec.partitions()) {
@@ -116,16 +119,43 @@ public final class TopicAdmin {
             spec.partitions());
       }
       if (!spec.configs().isEmpty()) {
-        List<AlterConfigOp> set = new ArrayList<>();
-        spec.configs()
-            .forEach(
-                (k, v) ->
-                    set.add(new AlterConfigOp(new ConfigEntry(k, v), AlterConfigOp.OpType.SET)));
-        ops.put(new ConfigResource(ConfigResource.Type.TOPIC, spec.name()), set);
+        resources.add(new ConfigResource(ConfigResource.Type.TOPIC, spec.name()));
       }
     }
-    if (!ops.isEmpty()) {
+    if (resources.isEmpty()) {
+      return;
+    }
+    Map<ConfigResource, Config> current =
+        admin.describeConfigs(resources).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+    Map<ConfigResource, Collection<AlterConfigOp>> ops = new HashMap<>();
+    for (TopicSpec spec : specs) {
+      ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, spec.name());
+      Config have = current.get(r);
+      List<AlterConfigOp> set = new ArrayList<>();
+      spec.configs()
+          .forEach(
+              (k, v) -> {
+                ConfigEntry e = have == null ? null : have.get(k);
+                if (e == null || !v.equals(e.value())) {
+                  set.add(new AlterConfigOp(new ConfigEntry(k, v), AlterConfigOp.OpType.SET));
+                }
+              });
+      if (!set.isEmpty()) {
+        ops.put(r, set);
+      }
+    }
+    if (ops.isEmpty()) {
+      return;
+    }
+    try {
       admin.incrementalAlterConfigs(ops).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+      LOG.info("updated configs of existing topics: {}", ops);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof AuthorizationException)) {
+        throw e;
+      }
+      // Topics managed by someone else on a locked-down cluster: run with what is there.
+      LOG.warn("not allowed to update topic configs {}: {}", ops, e.getCause().getMessage());
     }
   }
 

@@ -143,7 +143,8 @@ public final class RegistryServer implements AutoCloseable {
    * Base URL, e.g. {@code http://localhost:8081}: the {@code schema.registry.url} to give clients.
    */
   public String url() {
-    return "http://" + host + ":" + port();
+    boolean wildcard = host.equals("0.0.0.0") || host.equals("::") || host.isEmpty();
+    return "http://" + (wildcard ? "localhost" : host) + ":" + port();
   }
 
   public int port() {
