@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -82,6 +83,12 @@ public final class RetrainCommand implements Callable<Integer> {
       paramLabel = "KEY=VALUE",
       description = "Config override (standalone use; under loopline use the global -D).")
   Map<String, String> overrides = new LinkedHashMap<>();
+
+  @Option(
+      names = "--once",
+      description =
+          "With --every/--min-new-labels: check once, run only if due, then exit (for cron).")
+  boolean once;
 
   @Option(names = "--no-progress", description = "Do not draw the training progress bar.")
   boolean noProgress;
@@ -173,6 +180,16 @@ public final class RetrainCommand implements Callable<Integer> {
               schedule,
               RetrainScheduler.checkInterval(config, schedule),
               Clock.systemUTC());
+      if (once) {
+        Optional<RetrainResult> r = scheduler.checkOnce();
+        if (r.isEmpty()) {
+          out.println(config.get("model.name") + ": not due, nothing to do");
+          return 0;
+        }
+        out.println(r.get().summary());
+        report(out, r.get());
+        return exitCode(r.get());
+      }
       Runtime.getRuntime().addShutdownHook(new Thread(scheduler::stop, "retrain-scheduler-stop"));
       out.printf(
           Locale.ROOT,
