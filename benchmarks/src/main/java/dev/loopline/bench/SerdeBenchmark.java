@@ -48,10 +48,8 @@ public final class SerdeBenchmark {
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(EmbeddedPlatform.Options.forTests())) {
       Map<String, Object> config = platform.config().registryClientProps();
       List<String> rows = new ArrayList<>();
-      rows.addAll(
-          measure("Event", events(n), Event.class, config, rounds));
-      rows.addAll(
-          measure("Prediction", predictions(n), Prediction.class, config, rounds));
+      rows.addAll(measure("Event", events(n), Event.class, config, rounds));
+      rows.addAll(measure("Prediction", predictions(n), Prediction.class, config, rounds));
       System.out.printf(
           Locale.ROOT,
           "%nSerde throughput, %d records, median of %d rounds, 1 thread, %d cores, JDK %s%n",
@@ -105,53 +103,63 @@ public final class SerdeBenchmark {
             throw new UncheckedIOException(e);
           }
         };
-    List<String> out = new ArrayList<>();
-    out.add(row(name, "Confluent wire-format serde", records, serdeEncode, serdeDecode, rounds));
-    out.add(row(name, "raw Avro binary (baseline)", records, rawEncode, rawDecode, rounds));
-    return out;
+    return rows(
+        name,
+        records,
+        List.of(
+            new Path<>("Confluent wire-format serde", serdeEncode, serdeDecode),
+            new Path<>("raw Avro binary (baseline)", rawEncode, rawDecode)),
+        rounds);
   }
 
-  private static <T> String row(
-      String name,
-      String path,
-      List<T> records,
-      Function<T, byte[]> encode,
-      Function<byte[], T> decode,
-      int rounds) {
+  private record Path<T>(String name, Function<T, byte[]> encode, Function<byte[], T> decode) {}
+
+  /** Rounds alternate between the paths, so load changes on a shared machine hit both alike. */
+  private static <T> List<String> rows(
+      String name, List<T> records, List<Path<T>> paths, int rounds) {
     byte[][] bytes = new byte[records.size()][];
-    double[] encodeRates = new double[rounds];
-    double[] decodeRates = new double[rounds];
+    double[][] encodeRates = new double[paths.size()][rounds];
+    double[][] decodeRates = new double[paths.size()][rounds];
+    long[] totalBytes = new long[paths.size()];
     long sink = 0;
     for (int round = -3; round < rounds; round++) { // 3 warm-up rounds
-      long t0 = System.nanoTime();
-      for (int i = 0; i < records.size(); i++) {
-        bytes[i] = encode.apply(records.get(i));
+      for (int p = 0; p < paths.size(); p++) {
+        Path<T> path = paths.get(p);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < records.size(); i++) {
+          bytes[i] = path.encode().apply(records.get(i));
+        }
+        long t1 = System.nanoTime();
+        for (byte[] b : bytes) {
+          sink += path.decode().apply(b).hashCode();
+        }
+        long t2 = System.nanoTime();
+        if (round >= 0) {
+          encodeRates[p][round] = records.size() * 1e9 / (t1 - t0);
+          decodeRates[p][round] = records.size() * 1e9 / (t2 - t1);
+        }
+        totalBytes[p] = 0;
+        for (byte[] b : bytes) {
+          totalBytes[p] += b.length;
+        }
       }
-      long t1 = System.nanoTime();
-      for (byte[] b : bytes) {
-        sink += decode.apply(b).hashCode();
-      }
-      long t2 = System.nanoTime();
-      if (round >= 0) {
-        encodeRates[round] = records.size() * 1e9 / (t1 - t0);
-        decodeRates[round] = records.size() * 1e9 / (t2 - t1);
-      }
-    }
-    long totalBytes = 0;
-    for (byte[] b : bytes) {
-      totalBytes += b.length;
     }
     if (sink == 42) {
       System.out.print("");
     }
-    return String.format(
-        Locale.ROOT,
-        "%-11s %-28s %,14.0f %,14.0f %10.1f",
-        name,
-        path,
-        median(encodeRates),
-        median(decodeRates),
-        (double) totalBytes / records.size());
+    List<String> out = new ArrayList<>();
+    for (int p = 0; p < paths.size(); p++) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "%-11s %-28s %,14.0f %,14.0f %10.1f",
+              name,
+              paths.get(p).name(),
+              median(encodeRates[p]),
+              median(decodeRates[p]),
+              (double) totalBytes[p] / records.size()));
+    }
+    return out;
   }
 
   private static double median(double[] values) {
