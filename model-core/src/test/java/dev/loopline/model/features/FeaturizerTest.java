@@ -256,6 +256,28 @@ class FeaturizerTest {
   }
 
   @Test
+  void randomInputNeverBreaksIt() {
+    String alphabet =
+        "aZ09 \t\n\r<>/!&;#x:-=+\u00e9\u0301\u0130\u0131\u03c2\u200d\u00ad\ufeff\u6e2c"
+            + "\u0e04\u0e34\u093f\uff21\ufb01\ud83d\ude00\ud800\udc00";
+    Random r = new Random(11);
+    Featurizer small =
+        new Featurizer(new FeaturizerSpec(1, 10, 3, 1, 4, 300, List.of(), 5, true, true));
+    for (int i = 0; i < 1500; i++) {
+      StringBuilder sb = new StringBuilder();
+      int len = r.nextInt(i % 20 == 0 ? 2000 : 80);
+      for (int j = 0; j < len; j++) {
+        sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+      }
+      String text = sb.toString();
+      Map<String, String> attrs = r.nextBoolean() ? Map.of("k", text) : Map.of();
+      SparseVector v = small.featurize(text, attrs);
+      assertWellFormed(v, 1 << 10);
+      assertSame(v, small.featurize(text, attrs));
+    }
+  }
+
+  @Test
   void attributesLiveInTheirOwnNamespace() {
     SparseVector text = f.featurize("channel=email", Map.of());
     SparseVector attr = f.featurize("", Map.of("channel", "email"));
