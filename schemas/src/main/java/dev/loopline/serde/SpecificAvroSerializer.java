@@ -146,9 +146,4 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
     GenericDatumReader<GenericRecord> reader = new GenericDatumReader<>(own, writerSchema);
     return reader.read(null, DecoderFactory.get().binaryDecoder(buf.toByteArray(), null));
   }
-
-  /** The registry client this serializer uses (shared with its paired deserializer). */
-  RegistryClient client() {
-    return client;
-  }
 }

@@ -225,7 +225,17 @@ final class RegistryService {
 
   int deleteVersion(String subject, String version, boolean permanent) {
     synchronized (writeLock) {
-      VersionEntry v = version(subject, version, permanent);
+      VersionEntry v = version(subject, version, true);
+      if (!permanent && !v.live()) {
+        throw new ApiException(
+            404,
+            ApiException.VERSION_SOFT_DELETED,
+            "Subject '"
+                + subject
+                + "' Version "
+                + v.version()
+                + " was soft deleted.Set permanent=true to delete permanently");
+      }
       if (permanent && v.live()) {
         throw new ApiException(
             404,

@@ -211,6 +211,7 @@ class RegistryApiIntegrationTest {
     assertThat(http.get("/subjects/api-g-value/versions").json().toString()).isEqualTo("[1]");
     assertThat(http.get("/subjects/api-g-value/versions?deleted=true").json().toString())
         .isEqualTo("[1,2]");
+    assertThat(http.delete("/subjects/api-g-value/versions/2").errorCode()).isEqualTo(40406);
 
     assertThat(http.delete("/subjects/api-g-value?permanent=true").errorCode()).isEqualTo(40405);
     assertThat(http.delete("/subjects/api-g-value").json().toString()).isEqualTo("[1]");
