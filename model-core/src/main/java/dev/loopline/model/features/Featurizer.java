@@ -272,19 +272,35 @@ public final class Featurizer {
     int charMin = spec.charNgramMin();
     int charMax = spec.charNgramMax();
     int charSizes = charMin <= 0 ? 0 : charMax - charMin + 1;
-    long bound = (long) tokens * spec.wordNgramMax() + (long) (s.cpCount + tokens) * charSizes;
+    int wordMax = spec.wordNgramMax();
+    long bound = (long) tokens * wordMax + (long) (s.cpCount + tokens) * charSizes;
     s.ensureTable(bound);
     byte[] b = s.bytes;
     int[] cpOff = s.cpOff;
-    for (int n = 1; n <= spec.wordNgramMax(); n++) {
+    // Unigrams, and the distinct tokens with their frequencies: a repeated word's char n-grams
+    // are hashed once and counted freq times (same counts as hashing every occurrence).
+    s.resetDistinct(tokens);
+    for (int t = 0; t < tokens; t++) {
+      int from = s.tokStartByte[t];
+      int h = MurmurHash3.hash32(b, from, s.tokEndByte[t] - from, seedWord);
+      if (wordMax >= 1) {
+        s.add(h & mask, 1);
+      }
+      if (charSizes > 0) {
+        s.countDistinct(t, h);
+      }
+    }
+    for (int n = 2; n <= wordMax; n++) {
       for (int t = 0; t + n <= tokens; t++) {
         int from = s.tokStartByte[t];
         int to = s.tokEndByte[t + n - 1];
-        s.add(MurmurHash3.hash32(b, from, to - from, seedWord) & mask);
+        s.add(MurmurHash3.hash32(b, from, to - from, seedWord) & mask, 1);
       }
     }
     if (charSizes > 0) {
-      for (int t = 0; t < tokens; t++) {
+      for (int u = 0; u < s.distinctCount; u++) {
+        int t = s.distinctFirst[u];
+        int freq = s.distinctFreq[u];
         int first = s.tokStartCp[t] - 1; // the leading pad space
         int end = s.tokEndCp[t] + 1; // exclusive, after the trailing pad space
         int len = end - first;
@@ -296,7 +312,7 @@ public final class Featurizer {
           for (int k = first; k + n <= end; k++) {
             int from = cpOff[k];
             int to = cpOff[k + n];
-            s.add(MurmurHash3.hash32(b, from, to - from, seedChar) & mask);
+            s.add(MurmurHash3.hash32(b, from, to - from, seedChar) & mask, freq);
           }
         }
       }
@@ -317,7 +333,7 @@ public final class Featurizer {
     }
     s.ensureTable(1);
     int len = s.encodeAttribute(key, v);
-    s.add(MurmurHash3.hash32(s.attrBytes, 0, len, seedAttr) & mask);
+    s.add(MurmurHash3.hash32(s.attrBytes, 0, len, seedAttr) & mask, 1);
   }
 
   // ---------------------------------------------------------------- scratch
@@ -341,6 +357,13 @@ public final class Featurizer {
     int usedCount;
     int shift = 32 - 10;
     long[] packed = new long[512];
+
+    int[] distinctSlots = new int[256]; // distinct index + 1; 0 = empty
+    int distinctMask;
+    int[] distinctFirst = new int[128]; // first occurrence of each distinct token
+    int[] distinctFreq = new int[128];
+    int[] distinctHash = new int[128];
+    int distinctCount;
 
     void reset() {
       byteLen = 0;
@@ -434,8 +457,55 @@ public final class Featurizer {
       }
     }
 
-    void add(int bucket) {
-      counts[insert(bucket + 1)]++;
+    void add(int bucket, int weight) {
+      counts[insert(bucket + 1)] += weight;
+    }
+
+    /** Prepares the distinct-token table for up to {@code tokens} tokens. */
+    void resetDistinct(int tokens) {
+      int cap = Integer.highestOneBit(Math.max(16, tokens * 2 - 1)) << 1;
+      if (distinctSlots.length < cap) {
+        distinctSlots = new int[cap];
+      } else {
+        Arrays.fill(distinctSlots, 0, cap, 0);
+      }
+      distinctMask = cap - 1;
+      if (distinctFirst.length < tokens) {
+        int n = Math.max(tokens, distinctFirst.length * 2);
+        distinctFirst = new int[n];
+        distinctFreq = new int[n];
+        distinctHash = new int[n];
+      }
+      distinctCount = 0;
+    }
+
+    /** Counts token {@code t} (whose word hash is {@code h}) among the distinct tokens. */
+    void countDistinct(int t, int h) {
+      int slot = (h * 0x9E3779B9) & distinctMask;
+      while (true) {
+        int e = distinctSlots[slot];
+        if (e == 0) {
+          distinctSlots[slot] = distinctCount + 1;
+          distinctFirst[distinctCount] = t;
+          distinctFreq[distinctCount] = 1;
+          distinctHash[distinctCount] = h;
+          distinctCount++;
+          return;
+        }
+        int u = e - 1;
+        if (distinctHash[u] == h && sameToken(distinctFirst[u], t)) {
+          distinctFreq[u]++;
+          return;
+        }
+        slot = (slot + 1) & distinctMask;
+      }
+    }
+
+    private boolean sameToken(int a, int b) {
+      int fa = tokStartByte[a];
+      int fb = tokStartByte[b];
+      int len = tokEndByte[a] - fa;
+      return len == tokEndByte[b] - fb && Arrays.equals(bytes, fa, fa + len, bytes, fb, fb + len);
     }
 
     private int insert(int key) {
