@@ -51,12 +51,77 @@ final class EventValidator {
         throw new Invalid("'occurredAt' is out of range: " + v);
       }
     }
+    Instant fast = simpleUtcInstant(v);
+    if (fast != null) {
+      return fast;
+    }
     try {
       return Instant.parse(v);
     } catch (DateTimeException e) {
       throw new Invalid(
           "'occurredAt' is not an ISO-8601 instant or epoch milliseconds: " + abbreviate(v));
     }
+  }
+
+  /**
+   * {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z}, the shape nearly every file uses, without the
+   * formatter machinery of {@link Instant#parse} (several times slower); null for anything else,
+   * which then goes through {@link Instant#parse}.
+   */
+  static Instant simpleUtcInstant(String v) {
+    int n = v.length();
+    if (n < 20
+        || v.charAt(n - 1) != 'Z'
+        || v.charAt(4) != '-'
+        || v.charAt(7) != '-'
+        || v.charAt(10) != 'T'
+        || v.charAt(13) != ':'
+        || v.charAt(16) != ':') {
+      return null;
+    }
+    int year = digits(v, 0, 4);
+    int month = digits(v, 5, 7);
+    int day = digits(v, 8, 10);
+    int hour = digits(v, 11, 13);
+    int minute = digits(v, 14, 16);
+    int second = digits(v, 17, 19);
+    int nanos = 0;
+    if (n > 20) {
+      if (v.charAt(19) != '.' || n - 21 > 9 || n - 21 < 1) {
+        return null;
+      }
+      int fraction = digits(v, 20, n - 1);
+      if (fraction < 0) {
+        return null;
+      }
+      nanos = fraction * (int) Math.pow(10, 9 - (n - 21));
+    } else if (n != 20) {
+      return null;
+    }
+    if ((year | month | day | hour | minute | second) < 0
+        || hour > 23
+        || minute > 59
+        || second > 59) {
+      return null;
+    }
+    try {
+      return java.time.LocalDateTime.of(year, month, day, hour, minute, second, nanos)
+          .toInstant(java.time.ZoneOffset.UTC);
+    } catch (DateTimeException e) {
+      return null;
+    }
+  }
+
+  private static int digits(String s, int from, int to) {
+    int v = 0;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   Instant epochMillis(long millis) throws Invalid {

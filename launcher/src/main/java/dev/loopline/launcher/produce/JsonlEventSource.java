@@ -1,16 +1,14 @@
 package dev.loopline.launcher.produce;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.loopline.launcher.produce.EventValidator.Invalid;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,11 +19,8 @@ import java.util.Map;
  */
 public final class JsonlEventSource implements EventSource {
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
+  private static final JsonFactory JSON =
+      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private final StrictLineReader lines;
   private final EventValidator validator;
@@ -62,40 +57,52 @@ public final class JsonlEventSource implements EventSource {
   }
 
   private dev.loopline.avro.Event parse(String text) throws Invalid {
-    JsonNode node;
-    try {
-      node = JSON.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw new Invalid("malformed JSON: " + e.getOriginalMessage());
-    }
-    if (node == null || !node.isObject()) {
-      throw new Invalid("not a JSON object");
-    }
     String id = null;
     Instant occurredAt = null;
     String body = null;
     Map<String, String> attributes = new LinkedHashMap<>();
     boolean seenOccurredAt = false;
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
-      JsonNode value = field.getValue();
-      switch (field.getKey()) {
-        case "id" -> id = string("id", value);
-        case "occurredAt" -> {
-          seenOccurredAt = true;
-          occurredAt = occurredAt(value);
+    try (JsonParser p = JSON.createParser(text)) {
+      JsonToken first = p.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        if (first != null && (first.isScalarValue() || first.isStructStart())) {
+          skipToEnd(p);
         }
-        case "text" -> body = string("text", value);
-        case "attributes" -> attributes(value, attributes);
-        default -> {
-          if (!rules.ignoreUnknown()) {
-            throw new Invalid(
-                "unknown field '"
-                    + EventValidator.abbreviate(field.getKey())
-                    + "' (use --ignore-unknown to drop unknown fields)");
+        throw new Invalid("not a JSON object");
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (name) {
+          case "id" -> id = string("id", p, value);
+          case "occurredAt" -> {
+            seenOccurredAt = true;
+            occurredAt = occurredAt(p, value);
+          }
+          case "text" -> body = string("text", p, value);
+          case "attributes" -> attributes(p, value, attributes);
+          default -> {
+            if (!rules.ignoreUnknown()) {
+              throw new Invalid(
+                  "unknown field '"
+                      + EventValidator.abbreviate(name)
+                      + "' (use --ignore-unknown to drop unknown fields)");
+            }
+            p.skipChildren();
           }
         }
       }
+      if (t != JsonToken.END_OBJECT) {
+        throw new Invalid("malformed JSON: unexpected " + t);
+      }
+      if (p.nextToken() != null) {
+        throw new Invalid("malformed JSON: more content after the object");
+      }
+    } catch (JsonProcessingException e) {
+      throw new Invalid("malformed JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new Invalid("malformed JSON: " + e.getMessage());
     }
     id = validator.id(id);
     if (!seenOccurredAt) {
@@ -105,61 +112,79 @@ public final class JsonlEventSource implements EventSource {
     return validator.event(id, occurredAt, body, attributes);
   }
 
-  private static String string(String name, JsonNode value) throws Invalid {
-    if (value.isNull()) {
-      return null;
+  /** Reads to the end so that syntax errors after a non-object still say "malformed JSON". */
+  private static void skipToEnd(JsonParser p) throws IOException {
+    p.skipChildren();
+    while (p.nextToken() != null) {
+      p.skipChildren();
     }
-    if (!value.isTextual()) {
-      throw new Invalid("'" + name + "' must be a string, got " + kind(value));
-    }
-    return value.textValue();
   }
 
-  private Instant occurredAt(JsonNode value) throws Invalid {
-    if (value.isNull()) {
+  private static String string(String name, JsonParser p, JsonToken value)
+      throws Invalid, IOException {
+    if (value == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (value != JsonToken.VALUE_STRING) {
+      throw new Invalid("'" + name + "' must be a string, got " + kind(value));
+    }
+    return p.getText();
+  }
+
+  private Instant occurredAt(JsonParser p, JsonToken value) throws Invalid, IOException {
+    if (value == JsonToken.VALUE_NULL) {
       return validator.occurredAt(null);
     }
-    if (value.isTextual()) {
-      return validator.occurredAt(value.textValue());
+    if (value == JsonToken.VALUE_STRING) {
+      return validator.occurredAt(p.getText());
     }
-    if (value.isIntegralNumber() && value.canConvertToLong()) {
-      return validator.epochMillis(value.longValue());
+    if (value == JsonToken.VALUE_NUMBER_INT) {
+      if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+        throw new Invalid("'occurredAt' is out of range: " + p.getText());
+      }
+      return validator.epochMillis(p.getLongValue());
     }
     throw new Invalid(
         "'occurredAt' must be an ISO-8601 string or integer epoch milliseconds, got "
             + kind(value));
   }
 
-  private void attributes(JsonNode value, Map<String, String> out) throws Invalid {
-    if (value.isNull()) {
+  private void attributes(JsonParser p, JsonToken value, Map<String, String> out)
+      throws Invalid, IOException {
+    if (value == JsonToken.VALUE_NULL) {
       return;
     }
-    if (!value.isObject()) {
+    if (value != JsonToken.START_OBJECT) {
       throw new Invalid("'attributes' must be an object of strings, got " + kind(value));
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> attr = it.next();
-      if (!attr.getValue().isTextual()) {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken v = p.nextToken();
+      if (v != JsonToken.VALUE_STRING) {
         throw new Invalid(
             "'attributes."
-                + EventValidator.abbreviate(attr.getKey())
+                + EventValidator.abbreviate(name)
                 + "' must be a string, got "
-                + kind(attr.getValue()));
+                + kind(v));
       }
-      validator.attribute(attr.getKey(), attr.getValue().textValue());
-      out.put(attr.getKey(), attr.getValue().textValue());
+      String text = p.getText();
+      validator.attribute(name, text);
+      out.put(name, text);
     }
   }
 
-  private static String kind(JsonNode v) {
-    return switch (v.getNodeType()) {
-      case NUMBER -> "a number";
-      case BOOLEAN -> "a boolean";
-      case ARRAY -> "an array";
-      case OBJECT -> "an object";
-      case STRING -> "a string";
-      case NULL, MISSING -> "null";
-      default -> v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+  private static String kind(JsonToken t) {
+    if (t == null) {
+      return "nothing";
+    }
+    return switch (t) {
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case START_ARRAY -> "an array";
+      case START_OBJECT -> "an object";
+      case VALUE_STRING -> "a string";
+      case VALUE_NULL -> "null";
+      default -> t.toString().toLowerCase(java.util.Locale.ROOT);
     };
   }
 }

@@ -119,10 +119,33 @@ class JsonlEventSourceTest {
   }
 
   @Test
+  void fastTimestampPathAgreesWithInstantParse() {
+    for (String s :
+        List.of(
+            "2026-01-05T08:00:00Z",
+            "2026-01-05T08:00:00.8Z",
+            "2026-01-05T08:00:00.820Z",
+            "2024-02-29T23:59:59.123456789Z",
+            "1970-01-01T00:00:00Z")) {
+      assertThat(EventValidator.simpleUtcInstant(s)).as(s).isEqualTo(Instant.parse(s));
+    }
+    for (String s :
+        List.of(
+            "2026-02-30T08:00:00Z",
+            "2026-01-05T24:00:00Z",
+            "2026-01-05T08:00:00+01:00",
+            "2026-01-05 08:00:00Z",
+            "2026-01-05T08:00:00.Z",
+            "2026-01-05T08:00:00.1234567890Z")) {
+      assertThat(EventValidator.simpleUtcInstant(s)).as(s).isNull();
+    }
+  }
+
+  @Test
   void ignoreUnknownDropsExtraFields() throws IOException {
     List<ParsedLine> out =
         parse(
-            "{\"id\":\"a\",\"occurredAt\":1,\"text\":\"t\",\"label\":\"Billing\"}\n"
+            "{\"id\":\"a\",\"occurredAt\":1,\"text\":\"t\",\"label\":{\"x\":[1]}}\n"
                 .getBytes(StandardCharsets.UTF_8),
             new ValidationRules(1000, true));
     assertThat(out).singleElement().isInstanceOf(ParsedLine.Valid.class);
