@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -123,6 +124,14 @@ public final class TensorFlowNatives {
     if (complete(dir)) {
       return;
     }
+    if (nonEmptyDirectory(dir)) {
+      // the rename below is atomic, so this was not left by another JVM of ours
+      throw new IllegalStateException(
+          dir
+              + " exists but lacks the TensorFlow libraries "
+              + LIBRARIES
+              + "; delete it and retry");
+    }
     ClassLoader cl = TensorFlowNatives.class.getClassLoader();
     if (cl.getResource(RESOURCE_DIR + LIBRARIES.get(0)) == null) {
       throw new IllegalStateException(
@@ -134,6 +143,11 @@ public final class TensorFlowNatives {
     try {
       Files.createDirectories(dir.getParent());
       tmp = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp-");
+      try {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system: keep the default
+      }
       for (String lib : LIBRARIES) {
         try (InputStream in = cl.getResourceAsStream(RESOURCE_DIR + lib)) {
           if (in == null) {
@@ -162,6 +176,17 @@ public final class TensorFlowNatives {
       if (tmp != null) {
         deleteQuietly(tmp);
       }
+    }
+  }
+
+  private static boolean nonEmptyDirectory(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isPresent();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -89,6 +89,9 @@ public final class SyntheticTickets {
   private final SplittableRandom rng;
   private final double[] cumulative;
   private final double noise;
+  private final int vocabulary;
+  private final int[][] classOrder;
+  private final double[] zipf;
 
   /** Balanced labels, 5% cross-label noise phrases. */
   public SyntheticTickets(long seed) {
@@ -100,7 +103,48 @@ public final class SyntheticTickets {
    * @param noise probability that a phrase comes from another label
    */
   public SyntheticTickets(long seed, double[] labelWeights, double noise) {
+    this(seed, labelWeights, noise, 0);
+  }
+
+  /**
+   * A harder, wide-vocabulary variant for hashing-width measurements: instead of the fixed phrase
+   * lists, each ticket is 40-80 words drawn from {@code vocabulary} pseudo-words with Zipf(1.1)
+   * frequencies; 70% of the draws use one shared frequency order, 30% a label-specific order (so
+   * labels differ mostly in mid-frequency words, as real text does). {@code noise} is then the
+   * share of tickets whose label-specific words come from another label.
+   */
+  public SyntheticTickets(long seed, double[] labelWeights, double noise, int vocabulary) {
     this.rng = new SplittableRandom(seed);
+    this.vocabulary = vocabulary;
+    if (vocabulary > 0) {
+      SplittableRandom orders = new SplittableRandom(seed * 31 + 7);
+      classOrder = new int[labelWeights.length + 1][];
+      for (int c = 0; c < classOrder.length; c++) {
+        int[] perm = new int[vocabulary];
+        for (int i = 0; i < vocabulary; i++) {
+          perm[i] = i;
+        }
+        for (int i = vocabulary - 1; i > 0; i--) {
+          int j = orders.nextInt(i + 1);
+          int t = perm[i];
+          perm[i] = perm[j];
+          perm[j] = t;
+        }
+        classOrder[c] = perm;
+      }
+      zipf = new double[vocabulary];
+      double acc = 0;
+      for (int r = 0; r < vocabulary; r++) {
+        acc += 1 / Math.pow(r + 1, 1.1);
+        zipf[r] = acc;
+      }
+      for (int r = 0; r < vocabulary; r++) {
+        zipf[r] /= acc;
+      }
+    } else {
+      classOrder = null;
+      zipf = null;
+    }
     this.cumulative = new double[labelWeights.length];
     double sum = 0;
     for (int i = 0; i < labelWeights.length; i++) {
@@ -118,6 +162,9 @@ public final class SyntheticTickets {
     int label = 0;
     while (label < cumulative.length - 1 && u > cumulative[label]) {
       label++;
+    }
+    if (vocabulary > 0) {
+      return wide(label);
     }
     StringBuilder sb = new StringBuilder(640);
     sb.append(FILLER[rng.nextInt(FILLER.length)]).append(", ");
@@ -138,6 +185,35 @@ public final class SyntheticTickets {
     }
     return new Ticket(
         sb.toString().trim(), Map.of("channel", CHANNELS[rng.nextInt(CHANNELS.length)]), label);
+  }
+
+  private Ticket wide(int label) {
+    int source = rng.nextDouble() < noise ? rng.nextInt(LABELS.size()) : label;
+    int words = 40 + rng.nextInt(41);
+    StringBuilder sb = new StringBuilder(words * 8);
+    for (int w = 0; w < words; w++) {
+      int rank = java.util.Arrays.binarySearch(zipf, rng.nextDouble());
+      rank = Math.min(vocabulary - 1, rank < 0 ? -rank - 1 : rank);
+      int[] order = rng.nextDouble() < 0.7 ? classOrder[classOrder.length - 1] : classOrder[source];
+      sb.append(w == 0 ? "" : " ").append(word(order[rank]));
+    }
+    return new Ticket(
+        sb.toString(), Map.of("channel", CHANNELS[rng.nextInt(CHANNELS.length)]), label);
+  }
+
+  /** A pronounceable pseudo-word for an id: consonant-vowel syllables. */
+  private static String word(int id) {
+    String consonants = "bcdfghklmnprstvz";
+    String vowels = "aeiou";
+    StringBuilder sb = new StringBuilder();
+    int v = id + 1;
+    while (v > 0) {
+      sb.append(consonants.charAt(v % 16));
+      v /= 16;
+      sb.append(vowels.charAt(v % 5));
+      v /= 5;
+    }
+    return sb.toString();
   }
 
   public List<Ticket> take(int n) {
