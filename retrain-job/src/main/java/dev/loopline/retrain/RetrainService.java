@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
@@ -67,7 +68,10 @@ public final class RetrainService {
       return StreamExecutionEnvironment.getExecutionEnvironment();
     }
     Configuration fc = new Configuration();
-    fc.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("64m"));
+    // BATCH mode sorts the keyed dedupe in managed memory: too little spills 100k records to disk.
+    fc.set(
+        TaskManagerOptions.MANAGED_MEMORY_SIZE,
+        MemorySize.parse(c.get("retrain.flink.managed.memory", "256m")));
     fc.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("32m"));
     fc.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("32m"));
     int parallelism =
@@ -105,7 +109,8 @@ public final class RetrainService {
     if (offsets.isEmpty()) {
       throw new IllegalStateException("feedback topic '" + topics.feedback() + "' does not exist");
     }
-    RetrainPlan plan = plan(config, history, topics.feedback(), offsets, started);
+    Set<String> forgotten = ModelRegistryReader.liveKeys(config, topics.forgotten());
+    RetrainPlan plan = plan(config, history, topics.feedback(), offsets, started, forgotten);
     LOG.info(
         "Retraining {} as v{}: feedback {} up to {}, production {}, split seed {} holdout {}",
         name,
@@ -164,7 +169,8 @@ public final class RetrainService {
       ModelHistory history,
       String feedbackTopic,
       Map<Integer, Long> offsets,
-      long startedAt) {
+      long startedAt,
+      Set<String> forgotten) {
     String name = history.modelName();
     long seed = config.getLong(RetrainSettings.SPLIT_SEED, HoldoutSplit.seedFor(name));
     double fraction = config.getDouble(RetrainSettings.HOLDOUT_FRACTION, 0.2);
@@ -209,7 +215,8 @@ public final class RetrainService {
         config.getDouble(RetrainSettings.RECENT_FRACTION, 0.2),
         feedbackTopic,
         offsets,
-        startedAt);
+        startedAt,
+        forgotten);
   }
 
   /** Feedback records written since the offsets the newest version read (for the scheduler). */

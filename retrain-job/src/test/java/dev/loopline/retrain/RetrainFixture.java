@@ -1,6 +1,7 @@
 package dev.loopline.retrain;
 
 import dev.loopline.avro.Deployment;
+import dev.loopline.avro.Forgotten;
 import dev.loopline.avro.LabeledExample;
 import dev.loopline.config.LooplineConfig;
 import dev.loopline.embedded.EmbeddedPlatform;
@@ -56,6 +57,7 @@ final class RetrainFixture {
     s.put("topic.feedback", "feedback." + name);
     s.put("topic.model.versions", "model-versions." + name);
     s.put("topic.model.deployments", "model-deployments." + name);
+    s.put("topic.forgotten", "forgotten." + name);
     s.put("model.store.uri", dir.resolve("store").toUri().toString());
     s.put("retrain.lock.dir", dir.resolve("locks").toString());
     s.put("retrain.work.dir", dir.resolve("work").toString());
@@ -67,7 +69,8 @@ final class RetrainFixture {
         List.of(
             new TopicSpec(t.feedback(), 2, TopicSpec.COMPACTED),
             new TopicSpec(t.modelVersions(), 1, TopicSpec.COMPACTED),
-            new TopicSpec(t.modelDeployments(), 1, TopicSpec.DELETE)),
+            new TopicSpec(t.modelDeployments(), 1, TopicSpec.DELETE),
+            new TopicSpec(t.forgotten(), 1, TopicSpec.COMPACTED)),
         (short) 1,
         Duration.ofSeconds(60));
     return c;
@@ -91,6 +94,19 @@ final class RetrainFixture {
     try (KafkaProducer<String, byte[]> p =
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
       p.send(new ProducerRecord<>(Topics.from(c).feedback(), key, value)).get();
+    }
+  }
+
+  static void forget(LooplineConfig c, String eventId) throws Exception {
+    try (KafkaProducer<String, Forgotten> p = AvroClients.producer(c, Forgotten.class)) {
+      Forgotten f =
+          Forgotten.newBuilder()
+              .setEventId(eventId)
+              .setRequestedAt(java.time.Instant.parse("2026-03-05T00:00:00Z"))
+              .setRequestedBy("test")
+              .setReason("erasure request")
+              .build();
+      p.send(new ProducerRecord<>(Topics.from(c).forgotten(), eventId, f)).get();
     }
   }
 

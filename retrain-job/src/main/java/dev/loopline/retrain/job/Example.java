@@ -8,7 +8,7 @@ package dev.loopline.retrain.job;
 public class Example {
   public String eventId;
 
-  /** Kept for the artifact's canaries (model-core's canaries are raw inputs). */
+  /** Holdout examples only: the artifact's canaries are raw inputs. */
   public String text;
 
   public String[] attributeKeys = new String[0];

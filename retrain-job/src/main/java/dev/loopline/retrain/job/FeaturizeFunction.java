@@ -31,9 +31,6 @@ public class FeaturizeFunction extends RichMapFunction<FeedbackRecord, Example> 
   public Example map(FeedbackRecord r) {
     Example e = new Example();
     e.eventId = r.eventId;
-    e.text = r.text;
-    e.attributeKeys = r.attributeKeys;
-    e.attributeValues = r.attributeValues;
     e.label = r.label;
     e.source = r.source;
     e.occurredAt = r.occurredAt;
@@ -42,6 +39,10 @@ public class FeaturizeFunction extends RichMapFunction<FeedbackRecord, Example> 
     e.offset = r.offset;
     if (r.problem != null) {
       e.problem = r.problem;
+      return e;
+    }
+    if (plan.forgotten.contains(r.eventId)) {
+      e.problem = "forgotten on request";
       return e;
     }
     if (r.text == null || r.text.isBlank()) {
@@ -53,6 +54,12 @@ public class FeaturizeFunction extends RichMapFunction<FeedbackRecord, Example> 
       return e;
     }
     e.holdout = plan.split.isHoldout(r.eventId);
+    if (e.holdout) {
+      // Raw inputs travel on only for the holdout, where the artifact's canaries come from.
+      e.text = r.text;
+      e.attributeKeys = r.attributeKeys;
+      e.attributeValues = r.attributeValues;
+    }
     SparseVector v = featurizer.featurize(r.text, r.attributes());
     e.indices = v.indices();
     e.values = v.values();

@@ -4,8 +4,10 @@ import dev.loopline.config.LooplineConfig;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -40,6 +42,9 @@ public final class RetrainPlan implements Serializable {
 
   public final long startedAtMillis;
 
+  /** Event ids on the {@code forgotten} topic at start: skipped, never trained or evaluated on. */
+  public final HashSet<String> forgotten;
+
   public RetrainPlan(
       LooplineConfig config,
       String modelName,
@@ -50,7 +55,8 @@ public final class RetrainPlan implements Serializable {
       double recentFraction,
       String feedbackTopic,
       Map<Integer, Long> feedbackOffsets,
-      long startedAtMillis) {
+      long startedAtMillis,
+      Set<String> forgotten) {
     this.config = new HashMap<>(config.asMap());
     this.modelName = modelName;
     this.nextVersion = nextVersion;
@@ -61,6 +67,7 @@ public final class RetrainPlan implements Serializable {
     this.feedbackTopic = feedbackTopic;
     this.feedbackOffsets = new TreeMap<>(feedbackOffsets);
     this.startedAtMillis = startedAtMillis;
+    this.forgotten = forgotten == null ? new HashSet<>() : new HashSet<>(forgotten);
   }
 
   public LooplineConfig looplineConfig() {

@@ -83,6 +83,44 @@ public final class ModelRegistryReader {
     }
   }
 
+  /**
+   * Keys of the live (non-tombstoned) records of {@code topic} up to its end offsets now, e.g. the
+   * event ids on {@code forgotten}; empty if the topic does not exist.
+   */
+  public static java.util.Set<String> liveKeys(LooplineConfig config, String topic) {
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    try (KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(
+            new HashMap<>(config.kafkaClientProps()),
+            new org.apache.kafka.common.serialization.StringDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      List<TopicPartition> tps = partitions(c, topic);
+      if (tps.isEmpty()) {
+        return keys;
+      }
+      c.assign(tps);
+      c.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = c.endOffsets(tps, TIMEOUT);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (!reached(c, end)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("timed out reading " + topic + " up to " + end);
+        }
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          if (r.key() == null) {
+            continue;
+          }
+          if (r.value() == null) {
+            keys.remove(r.key());
+          } else {
+            keys.add(r.key());
+          }
+        }
+      }
+    }
+    return keys;
+  }
+
   private static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
     List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
     List<TopicPartition> tps = new ArrayList<>();
