@@ -32,7 +32,26 @@ public final class TestModels {
   /** A stored artifact, as a deployment names it. */
   public record StoredModel(int version, URI uri, String sha256, Path zip) {}
 
+  private static final Map<String, StoredModel> SHARED = new java.util.HashMap<>();
+  private static Path sharedStore;
+
   private TestModels() {}
+
+  /** One trained artifact per (version, rotate) per test JVM, in a shared temporary store. */
+  public static synchronized StoredModel shared(int version, boolean rotate) {
+    return SHARED.computeIfAbsent(
+        version + ":" + rotate,
+        k -> {
+          try {
+            if (sharedStore == null) {
+              sharedStore = Files.createTempDirectory("loopline-test-store");
+            }
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          return train(sharedStore, version, rotate);
+        });
+  }
 
   /**
    * Trains version {@code version}; with {@code rotate} the training labels are rotated by one, so
