@@ -327,58 +327,72 @@ final class TextCleaner {
    * least two such lines exist, so that a chat line such as "To: the team" stays intact.
    */
   static String dropHeaders(String s) {
-    String[] lines = s.split("\r?\n|\r", -1);
+    int n = s.length();
     int headers = 0;
-    for (String line : lines) {
-      if (headerKey(line) != null) {
+    for (int from = 0; from <= n && headers < 2; ) {
+      int nl = s.indexOf('\n', from);
+      int to = nl < 0 ? n : nl;
+      if (headerKey(s, from, to) != null) {
         headers++;
-        if (headers >= 2) {
-          break;
-        }
       }
+      if (nl < 0) {
+        break;
+      }
+      from = nl + 1;
     }
     if (headers < 2) {
       return s;
     }
-    StringBuilder out = new StringBuilder(s.length());
+    StringBuilder out = new StringBuilder(n);
     boolean inDropped = false;
-    for (String line : lines) {
-      if (inDropped && !line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t')) {
-        continue; // folded continuation of a dropped header
+    for (int from = 0; from <= n; ) {
+      int nl = s.indexOf('\n', from);
+      int to = nl < 0 ? n : nl;
+      int end = to > from && s.charAt(to - 1) == '\r' ? to - 1 : to;
+      boolean continuation = end > from && (s.charAt(from) == ' ' || s.charAt(from) == '\t');
+      if (!(inDropped && continuation)) { // else: folded continuation of a dropped header
+        inDropped = false;
+        String key = headerKey(s, from, end);
+        if (key == null) {
+          out.append(s, from, end).append('\n');
+        } else if (key.equals("subject")) {
+          out.append(s, s.indexOf(':', from) + 1, end).append('\n');
+        } else {
+          inDropped = true;
+        }
       }
-      inDropped = false;
-      String key = headerKey(line);
-      if (key == null) {
-        out.append(line).append('\n');
-      } else if (key.equals("subject")) {
-        out.append(line, line.indexOf(':') + 1, line.length()).append('\n');
-      } else {
-        inDropped = true;
+      if (nl < 0) {
+        break;
       }
+      from = nl + 1;
     }
     return out.toString();
   }
 
   /** The lower-case key of a typical header line, or null. */
   static String headerKey(String line) {
-    int i = 0;
-    int n = line.length();
-    while (i < n && (line.charAt(i) == '>' || line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+    return headerKey(line, 0, line.length());
+  }
+
+  /** The lower-case key of a typical header line {@code s[from, to)}, or null. */
+  static String headerKey(String s, int from, int to) {
+    int i = from;
+    while (i < to && (s.charAt(i) == '>' || s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
       i++;
     }
     int start = i;
-    while (i < n && i - start <= 40) {
-      char c = line.charAt(i);
+    while (i < to && i - start <= 40) {
+      char c = s.charAt(i);
       if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || (c >= '0' && c <= '9')) {
         i++;
       } else {
         break;
       }
     }
-    if (i == start || i >= n || line.charAt(i) != ':') {
+    if (i == start || i >= to || s.charAt(i) != ':') {
       return null;
     }
-    String key = line.substring(start, i).toLowerCase(Locale.ROOT);
+    String key = s.substring(start, i).toLowerCase(Locale.ROOT);
     if (HEADERS.contains(key) || (key.startsWith("x-") && key.length() > 2)) {
       return key;
     }
