@@ -52,6 +52,10 @@ public final class EmbeddedPlatformMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // Quiet Kafka client/broker logs on stderr unless the user brings a logback config.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "loopline-embedded-logback.xml");
+    }
     CommandLine cli = new CommandLine(new EmbeddedPlatformMain());
     cli.setParameterExceptionHandler(
         (ex, a) -> {

@@ -88,15 +88,19 @@ final class KafkaSchemaLog implements AutoCloseable {
 
   private static void ensureTopic(Map<String, Object> kafkaProps, String topic, Duration timeout) {
     short rf;
-    try (Admin admin = Admin.create(kafkaProps)) {
+    Admin admin = Admin.create(kafkaProps);
+    try {
       int brokers =
           admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
       rf = (short) Math.max(1, Math.min(3, brokers));
     } catch (ExecutionException | TimeoutException e) {
-      throw new KafkaException("cannot reach Kafka to set up " + topic + ": " + e, e);
+      throw new KafkaException(
+          "cannot reach Kafka at " + kafkaProps.get("bootstrap.servers") + " within " + timeout, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new KafkaException("interrupted", e);
+    } finally {
+      admin.close(Duration.ofSeconds(1));
     }
     TopicAdmin.ensureTopics(
         kafkaProps, List.of(new TopicSpec(topic, 1, TopicSpec.COMPACTED)), rf, timeout);

@@ -85,6 +85,10 @@ public final class RegistryServerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // Quiet Kafka client/broker logs on stderr unless the user brings a logback config.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "loopline-registry-logback.xml");
+    }
     CommandLine cli = new CommandLine(new RegistryServerMain());
     cli.setParameterExceptionHandler(
         (ex, a) -> {
