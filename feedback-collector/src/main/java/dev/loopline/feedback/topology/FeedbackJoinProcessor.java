@@ -222,7 +222,9 @@ final class FeedbackJoinProcessor implements Processor<String, Input, String, Ou
           previous.offset());
       return;
     }
-    triage.delete(id);
+    if (triage.get(id) != null) {
+      triage.delete(id); // resolved; a get first spares a changelog tombstone per correction
+    }
     CorrectionState state =
         new CorrectionState(c, offset, now, false, previous == null ? null : previous.emitted());
     corrections.put(id, state);

@@ -80,9 +80,10 @@ public final class FeedbackStores {
             Serdes.String(),
             AvroMessageSerde.of(Prediction.class)),
         Stores.<String, CorrectionState>keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(CORRECTIONS),
-            Serdes.String(),
-            new CorrectionState.StateSerde()),
+                Stores.persistentKeyValueStore(CORRECTIONS),
+                Serdes.String(),
+                new CorrectionState.StateSerde())
+            .withCachingEnabled(),
         Stores.timestampedKeyValueStoreBuilder(
             Stores.persistentTimestampedKeyValueStore(TRIAGE),
             Serdes.String(),
@@ -102,10 +103,14 @@ public final class FeedbackStores {
 
   private static StoreBuilder<WindowStore<String, long[]>> windowStore(
       String name, CollectorConfig config) {
+    // Cached: stats keys are hot (one per version and hour), so the cache folds many updates
+    // into one store write and one changelog record per commit.
     return Stores.windowStoreBuilder(
-        Stores.persistentWindowStore(name, config.statsRetention(), config.statsWindow(), false),
-        Serdes.String(),
-        new LongArraySerde());
+            Stores.persistentWindowStore(
+                name, config.statsRetention(), config.statsWindow(), false),
+            Serdes.String(),
+            new LongArraySerde())
+        .withCachingEnabled();
   }
 
   /** Key of the recent-feedback store: big-endian time first, so a reverse scan is newest first. */
