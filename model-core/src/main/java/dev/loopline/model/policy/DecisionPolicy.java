@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * with every run of characters other than letters and digits read as one '.', so the environment
  * variable {@code LOOPLINE_POLICY_THRESHOLD_BILLING_ISSUE} (which the config layer turns into
  * {@code policy.threshold.billing.issue}) matches the label {@code Billing issue}. A loose key that
- * matches two labels, or none, is an error reported by {@link #validateLabels}.
+ * matches two labels, or none, is an error reported by {@link #validateLabels}. A label named
+ * {@code default} is addressed as {@code policy.threshold.%64efault}.
  *
  * <p>Thresholds and bands are compared in float precision, as models emit probabilities: a
  * probability of {@code 0.7f} reaches a threshold of {@code 0.7}.

@@ -145,6 +145,16 @@ class DecisionPolicyTest {
   }
 
   @Test
+  void aLabelNamedDefaultIsReachedPercentEncoded() {
+    List<String> labels = List.of("default", "other");
+    DecisionPolicy p =
+        DecisionPolicy.fromConfig(
+            Map.of("policy.threshold.default", "0.6", "policy.threshold.%64efault", "0.9"));
+    assertThat(p.thresholdFor("default", labels)).isEqualTo(0.9);
+    assertThat(p.thresholdFor("other", labels)).isEqualTo(0.6);
+  }
+
+  @Test
   void validateLabelsReportsWhatDoesNotFit() {
     DecisionPolicy p =
         DecisionPolicy.fromConfig(
