@@ -61,11 +61,33 @@ public final class RetrainService {
 
   /**
    * {@code retrain.flink.mode=local} (default): an in-process MiniCluster, sized small; {@code
-   * context}: the environment Flink provides (under {@code flink run}, the cluster).
+   * context}: the environment Flink provides (under {@code flink run}, the cluster); {@code
+   * remote}: submit to {@code retrain.flink.jobmanager} (host:port) with {@code
+   * retrain.flink.job.jar}.
    */
   public static StreamExecutionEnvironment defaultEnvironment(LooplineConfig c) {
-    if ("context".equals(c.get("retrain.flink.mode", "local"))) {
+    String mode = c.get("retrain.flink.mode", "local");
+    if ("context".equals(mode)) {
       return StreamExecutionEnvironment.getExecutionEnvironment();
+    }
+    if ("remote".equals(mode)) {
+      String jm = c.get("retrain.flink.jobmanager", "localhost:8081");
+      int colon = jm.lastIndexOf(':');
+      if (colon < 0) {
+        throw new LooplineConfig.ConfigException(
+            "retrain.flink.jobmanager must be host:port, got '" + jm + "'");
+      }
+      String jar = c.get("retrain.flink.job.jar");
+      if (jar == null) {
+        throw new LooplineConfig.ConfigException(
+            "retrain.flink.mode=remote needs retrain.flink.job.jar (the -flink-job jar)");
+      }
+      return StreamExecutionEnvironment.createRemoteEnvironment(
+          jm.substring(0, colon), Integer.parseInt(jm.substring(colon + 1)), jar);
+    }
+    if (!"local".equals(mode)) {
+      throw new LooplineConfig.ConfigException(
+          "retrain.flink.mode must be local, context or remote, got '" + mode + "'");
     }
     Configuration fc = new Configuration();
     // BATCH mode sorts the keyed dedupe in managed memory: too little spills 100k records to disk.

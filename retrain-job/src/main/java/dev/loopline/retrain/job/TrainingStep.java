@@ -158,19 +158,19 @@ public final class TrainingStep {
     for (Example e : train) {
       perClass[index.get(e.label)]++;
     }
-    List<String> short_ = new ArrayList<>();
+    List<String> tooFew = new ArrayList<>();
     for (int i = 0; i < labels.size(); i++) {
       if (perClass[i] < minPerClass) {
-        short_.add(labels.get(i) + " has " + perClass[i]);
+        tooFew.add(labels.get(i) + " has " + perClass[i]);
       }
     }
-    if (!short_.isEmpty() || holdout.isEmpty()) {
+    if (!tooFew.isEmpty() || holdout.isEmpty()) {
       result.status = RetrainResult.Status.NOT_ENOUGH_DATA;
       result.reason =
-          short_.isEmpty()
+          tooFew.isEmpty()
               ? "no holdout examples to evaluate on; nothing published"
               : "too few training examples per class ("
-                  + String.join(", ", short_)
+                  + String.join(", ", tooFew)
                   + "; need "
                   + minPerClass
                   + " each, "
