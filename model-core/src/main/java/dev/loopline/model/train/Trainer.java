@@ -204,7 +204,7 @@ public final class Trainer {
           "trainExamplesPerSecond",
           Long.toString(Math.round((double) epochsRun * x.size() / (trainNanos / 1e9))));
       model.setInfo(info);
-      tg.dropTrainingState(session);
+      tg.releaseScratch();
       return model;
     } catch (RuntimeException | Error e) {
       if (session != null) {
@@ -592,10 +592,10 @@ public final class Trainer {
       r.run().close();
     }
 
-    /** Frees the native memory of optimizer slots and snapshots once training is over. */
-    void dropTrainingState(Session s) {
-      // Variables cannot be deleted from a graph session; shrink nothing, but release the Java-side
-      // scratch. The slots are never exported (export builds its own inference-only graph).
+    /** Drops the Java-side scratch once training is over. */
+    void releaseScratch() {
+      // Adagrad slots and snapshots stay in the session until the model is closed (variables cannot
+      // be dropped from a graph session); the export never includes them.
       slot = null;
     }
   }

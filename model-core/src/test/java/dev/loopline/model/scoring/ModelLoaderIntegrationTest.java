@@ -96,6 +96,8 @@ class ModelLoaderIntegrationTest {
     assertThat(got).isDeepEqualTo(want);
     assertThat(again).isDeepEqualTo(want);
     assertThat(scorer.predict(List.of())).isEmpty();
+    List<SparseVector> empty = List.of(new SparseVector(new int[0], new float[0]));
+    assertThat(scorer.predict(empty)).isDeepEqualTo(trained.model.predict(empty));
     assertThat(scorer.metadata().labels()).isEqualTo(SyntheticTickets.LABELS);
     assertThat(scorer.metadata().trainer()).containsEntry("device", "cpu");
     assertThat(list(work)).hasSize(1);

@@ -21,12 +21,24 @@ import java.util.Map;
  * prints one row per run: featurize and train examples/s, and seconds from start to a verified,
  * loadable artifact (the retrain job adds its Kafka read and the version/deployment records).
  *
+ * <p>Columns: model | width | batch | learning rate | examples | mean non-zeros | epochs run/max |
+ * featurize ex/s | train ex/s | holdout accuracy | featurize s | train s | evaluate s | package s |
+ * start to verified artifact s | DJL batch-256 ms (wall) | ms (process CPU) | DJL rows/s |
+ * in-process featurize+score rows/s | zip size.
+ *
  * <p>Run: {@code java -cp <model-core test classpath> dev.loopline.model.train.TrainingBenchmark
  * [examples] [logreg|mlp] [hidden] [batch] [learningRate] [hashBits] [epochs] [vocabulary]}
  * (vocabulary 0: the phrase-list tickets; e.g. 200000: the wide-vocabulary variant).
  */
 public final class TrainingBenchmark {
   private TrainingBenchmark() {}
+
+  /** CPU time of the whole process (TensorFlow runs on its own threads): robust to a busy host. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
 
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
@@ -111,6 +123,7 @@ public final class TrainingBenchmark {
     }
     long packaged = System.nanoTime();
     double batchMs;
+    double batchCpuMs;
     double djlRowsPerSecond;
     double inProcessRowsPerSecond;
     try (Scorer scorer = ModelLoader.load(zip, sha, tmp.resolve("work"), null)) {
@@ -121,11 +134,13 @@ public final class TrainingBenchmark {
       }
       int iters = 0;
       long t0 = System.nanoTime();
+      long cpu0 = cpuNanos();
       while (System.nanoTime() - t0 < 3_000_000_000L) {
         scorer.predict(b);
         iters++;
       }
       batchMs = (System.nanoTime() - t0) / 1e6 / iters;
+      batchCpuMs = (cpuNanos() - cpu0) / 1e6 / iters;
       djlRowsPerSecond = 256 * 1000 / batchMs;
       // featurize + predict in process, what the scoring app's ceiling is
       int rows = 0;
@@ -142,7 +157,7 @@ public final class TrainingBenchmark {
       inProcessRowsPerSecond = rows / ((System.nanoTime() - t0) / 1e9);
       System.out.printf(
           Locale.ROOT,
-          "| %s%s | 2^%d | %d | %.2f | %d | %d | %s/%d | %,.0f | %,d | %.4f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %,.0f | %,.0f | %.1f MB |%n",
+          "| %s%s | 2^%d | %d | %.2f | %d | %d | %s/%d | %,.0f | %,d | %.4f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %,.0f | %,.0f | %.1f MB |%n",
           type,
           "mlp".equals(type) ? "-" + hidden : "",
           bits,
@@ -161,6 +176,7 @@ public final class TrainingBenchmark {
           (packaged - evaluated) / 1e9,
           (loaded - start) / 1e9,
           batchMs,
+          batchCpuMs,
           djlRowsPerSecond,
           inProcessRowsPerSecond,
           Files.size(zip) / 1e6);
