@@ -32,7 +32,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** Small Kafka and HTTP helpers shared by the integration tests. */
 public final class Kafka {
 
-  public static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+  /**
+   * Event time of event 0. Recent on purpose: the broker's retention (7 days by default) would
+   * delete records stamped with an older fixed instant in the middle of a test.
+   */
+  public static final Instant T0 = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 

@@ -340,6 +340,9 @@ class ScoringTopologyTest {
     assertThat(reasons.get("oversize")).contains("1001 chars");
     assertThat(reasons.get("many-attrs")).contains("4 attributes");
     assertThat(dead.get(0).value()).isEqualTo(withFirstByte(good, (byte) 1));
+    // Validation failures carry the raw source bytes too, not a re-serialization.
+    assertThat(dead.get(5).value())
+        .isEqualTo(eventSerde.serializer().serialize(topics.events(), event("empty-text", "   ")));
     assertThat(metrics.dlqCount()).isEqualTo(8.0);
 
     assertThat(read(topics.predictions())).extracting(TestRecord::key).containsExactly("good");
