@@ -76,9 +76,6 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
     }
     Schema schema = data.getSchema();
     Target target = targets.get(topic);
-    if (target == null) {
-      AvroClassTrust.trust(data.getClass());
-    }
     if (target == null || target.recordSchema() != schema) {
       target = resolve(topic, schema, data.getClass());
       targets.put(topic, target);

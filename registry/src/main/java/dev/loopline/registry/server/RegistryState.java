@@ -134,10 +134,13 @@ final class RegistryState {
       return;
     }
     int id = v.path("id").asInt();
+    // An id in the log is spent, even if its record is ignored below: never hand it out again.
+    maxId = Math.max(maxId, id);
     String text = v.path("schema").asText();
     Schema schema;
     try {
-      schema = RegistryService.parse(text);
+      // Lenient on replay: the log is the truth; validation happens when registering.
+      schema = new Schema.Parser().setValidateDefaults(false).parse(text);
     } catch (RuntimeException e) {
       LOG.warn(
           "_schemas offset {}: invalid schema for id {} skipped: {}", offset, id, e.toString());
@@ -165,7 +168,6 @@ final class RegistryState {
       byId.put(id, new SchemaEntry(id, canonical, schema));
       idByCanonical.putIfAbsent(canonical, id);
     }
-    maxId = Math.max(maxId, id);
     versions.put(
         version,
         new VersionEntry(
