@@ -22,11 +22,12 @@ import java.util.Set;
  * of separators counts as one). Features: word 1..{@code wordNgramMax}-grams, char {@code
  * charNgramMin..charNgramMax} -grams of each token padded as {@code " token "} (covers scripts
  * written without spaces, and typos; not for all-ASCII tokens over 40 chars, which are ids, hashes
- * or blobs), and {@code key=value} for attributes (value NFKC, case-folded, trimmed, at most 256
- * chars). Each feature is MurmurHash3 x86_32 of its UTF-8 bytes with a per-namespace seed derived
- * from the spec seed ({@code word}, {@code char}, {@code attr}), masked to {@code 2^hashBits}
- * buckets. Counts per bucket become {@code 1 + ln(count)} when {@code sublinearTf}, and the vector
- * is scaled to unit L2 norm when {@code l2Normalize}. Output indices are sorted and distinct.
+ * or blobs), and {@code key=value} for attributes (plus {@code key=#<integer digits>} when the
+ * value is a decimal number; value NFKC, case-folded, trimmed, at most 256 chars). Each feature is
+ * MurmurHash3 x86_32 of its UTF-8 bytes with a per-namespace seed derived from the spec seed
+ * ({@code word}, {@code char}, {@code attr}), masked to {@code 2^hashBits} buckets. Counts per
+ * bucket become {@code 1 + ln(count)} when {@code sublinearTf}, and the vector is scaled to unit L2
+ * norm when {@code l2Normalize}. Output indices are sorted and distinct.
  *
  * <p>Thread-safe; per-thread scratch buffers keep the hot path to two output arrays (plus the NFKC
  * copy for non-ASCII text). Deterministic across JVMs, locales and platform encodings on the same
@@ -331,9 +332,51 @@ public final class Featurizer {
     if (!isAscii(v)) {
       v = Normalizer.normalize(v, Normalizer.Form.NFKC);
     }
-    s.ensureTable(1);
+    s.ensureTable(2);
     int len = s.encodeAttribute(key, v);
     s.add(MurmurHash3.hash32(s.attrBytes, 0, len, seedAttr) & mask, 1);
+    String shape = numberShape(v);
+    if (shape != null) {
+      len = s.encodeAttribute(key, shape);
+      s.add(MurmurHash3.hash32(s.attrBytes, 0, len, seedAttr) & mask, 1);
+    }
+  }
+
+  /**
+   * For a plain decimal number ({@code -12}, {@code 129.99}, {@code 0.5}), its order of magnitude
+   * as {@code #<integer digits>} (sign kept: {@code -#2}), so amounts and counts generalize beyond
+   * their exact values; null for anything else.
+   */
+  static String numberShape(String v) {
+    int n = v.length();
+    int i = 0;
+    boolean negative = false;
+    if (i < n && (v.charAt(i) == '-' || v.charAt(i) == '+')) {
+      negative = v.charAt(i) == '-';
+      i++;
+    }
+    int intStart = i;
+    while (i < n && v.charAt(i) >= '0' && v.charAt(i) <= '9') {
+      i++;
+    }
+    int intEnd = i;
+    int fracDigits = 0;
+    if (i < n && v.charAt(i) == '.') {
+      i++;
+      while (i < n && v.charAt(i) >= '0' && v.charAt(i) <= '9') {
+        i++;
+        fracDigits++;
+      }
+    }
+    if (i != n || (intEnd == intStart && fracDigits == 0)) {
+      return null;
+    }
+    int lead = intStart;
+    while (lead < intEnd && v.charAt(lead) == '0') {
+      lead++;
+    }
+    int digits = Math.min(intEnd - lead, 19);
+    return (negative ? "-#" : "#") + digits;
   }
 
   // ---------------------------------------------------------------- scratch

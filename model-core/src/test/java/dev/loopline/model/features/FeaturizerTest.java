@@ -291,6 +291,25 @@ class FeaturizerTest {
   }
 
   @Test
+  void numericAttributesAlsoGetTheirOrderOfMagnitude() {
+    assertThat(Featurizer.numberShape("129.99")).isEqualTo("#3");
+    assertThat(Featurizer.numberShape("-0042")).isEqualTo("-#2");
+    assertThat(Featurizer.numberShape("0.5")).isEqualTo("#0");
+    assertThat(Featurizer.numberShape(".5")).isEqualTo("#0");
+    assertThat(Featurizer.numberShape("+7")).isEqualTo("#1");
+    assertThat(Featurizer.numberShape("12a")).isNull();
+    assertThat(Featurizer.numberShape("-")).isNull();
+    assertThat(Featurizer.numberShape("1.2.3")).isNull();
+    assertThat(Featurizer.numberShape("")).isNull();
+
+    SparseVector a = f.featurize("", Map.of("amount", "129.99"));
+    SparseVector b = f.featurize("", Map.of("amount", "450.00"));
+    assertThat(a.size()).isEqualTo(2);
+    assertThat(overlap(a, b)).as("same magnitude bucket").isEqualTo(1);
+    assertThat(overlap(a, f.featurize("", Map.of("amount", "12000")))).isZero();
+  }
+
+  @Test
   void attributeKeysRestrictWhichAttributesCount() {
     FeaturizerSpec only = new FeaturizerSpec(1, 18, 2, 3, 5, 100, List.of("tier"), 1, true, true);
     Featurizer g = new Featurizer(only);

@@ -56,7 +56,7 @@ final class GoldenCorpus {
 
   private GoldenCorpus() {}
 
-  /** sha256 over every vector's indices and value bits, the attribute case last. */
+  /** sha256 over every vector's indices and value bits, the attribute cases last. */
   static String digest(Featurizer f) {
     MessageDigest md;
     try {
@@ -69,6 +69,7 @@ final class GoldenCorpus {
       all.put("t" + i, f.featurize(TEXTS.get(i), Map.of()));
     }
     all.put("attrs", f.featurize(SHORT, ATTRIBUTES));
+    all.put("numeric", f.featurize(null, Map.of("amount", "129.99", "items", "-3")));
     for (SparseVector v : all.values()) {
       ByteBuffer b = ByteBuffer.allocate(4 + v.size() * 8);
       b.putInt(v.size());
