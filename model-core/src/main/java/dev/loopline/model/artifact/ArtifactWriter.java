@@ -19,14 +19,17 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Writes a model artifact zip: {@code saved_model/**}, {@code metadata.json} and {@code
- * canaries.json}. The zip is deterministic (entries sorted by name, one fixed timestamp, no extra
- * attributes), so the same inputs give the same bytes and the same sha256 on one JDK.
+ * Writes a model artifact zip: {@code saved_model/**} (directories included, so empty ones such as
+ * {@code assets/} survive), {@code metadata.json} and {@code canaries.json}. The zip is
+ * deterministic (entries sorted by name, one fixed timestamp, no extra attributes), so the same
+ * inputs give the same bytes and the same sha256 on one JDK.
  */
 public final class ArtifactWriter {
 
   /** The timestamp of every entry: DOS time, so no time zone enters the bytes. */
   static final LocalDateTime ENTRY_TIME = LocalDateTime.of(2000, 1, 1, 0, 0);
+
+  private static final Object DIRECTORY = new Object();
 
   private ArtifactWriter() {}
 
@@ -64,7 +67,7 @@ public final class ArtifactWriter {
       throw new ArtifactException(
           "cannot write artifact: no " + ArtifactLayout.SAVED_MODEL_PB + " in " + savedModelDir);
     }
-    TreeMap<String, Path> files = new TreeMap<>();
+    TreeMap<String, Object> files = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(savedModelDir)) {
       List<Path> all = new ArrayList<>();
       walk.forEach(all::add);
@@ -72,12 +75,16 @@ public final class ArtifactWriter {
         if (Files.isSymbolicLink(p)) {
           throw new ArtifactException("cannot write artifact: symlink in SavedModel: " + p);
         }
-        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          StringBuilder name = new StringBuilder(ArtifactLayout.SAVED_MODEL_DIR);
+        StringBuilder name = new StringBuilder(ArtifactLayout.SAVED_MODEL_DIR);
+        if (!p.equals(savedModelDir)) {
           for (Path part : savedModelDir.relativize(p)) {
             name.append('/').append(part.toString());
           }
+        }
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           files.put(name.toString(), p);
+        } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          files.put(name.append('/').toString(), DIRECTORY); // keeps empty directories
         }
       }
     } catch (IOException e) {
@@ -100,8 +107,8 @@ public final class ArtifactWriter {
           zip.putNextEntry(ze);
           if (e.getValue() instanceof byte[] bytes) {
             zip.write(bytes);
-          } else {
-            Files.copy((Path) e.getValue(), zip);
+          } else if (e.getValue() instanceof Path file) {
+            Files.copy(file, zip);
           }
           zip.closeEntry();
         }

@@ -41,7 +41,10 @@ class ArtifactRoundTripTest {
         .containsExactly(
             "canaries.json",
             "metadata.json",
+            "saved_model/",
+            "saved_model/assets/",
             "saved_model/saved_model.pb",
+            "saved_model/variables/",
             "saved_model/variables/variables.data-00000-of-00001",
             "saved_model/variables/variables.index");
 
@@ -52,6 +55,7 @@ class ArtifactRoundTripTest {
             Files.readAllBytes(
                 u.savedModelDir().resolve("variables/variables.data-00000-of-00001")))
         .isEqualTo(Files.readAllBytes(sm.resolve("variables/variables.data-00000-of-00001")));
+    assertThat(u.savedModelDir().resolve("assets")).isEmptyDirectory();
     assertThat(u.canaries()).hasSize(2);
     assertThat(u.canaries().get(0).text()).isEqualTo("charged twice");
     assertThat(u.canaries().get(0).attributes()).containsEntry("channel", "email");
