@@ -99,8 +99,7 @@ public final class TrainingStep {
     List<Example> valid = new ArrayList<>();
     for (Example e : all) {
       if (e.problem != null) {
-        excluded.merge(
-            e.problem.startsWith("undecodable") ? "undecodable" : e.problem, 1, Integer::sum);
+        excluded.merge(problemKind(e.problem), 1, Integer::sum);
       } else {
         valid.add(e);
       }
@@ -453,6 +452,14 @@ public final class TrainingStep {
           plan.production == null ? null : plan.production.version(),
           deployedAt);
     }
+  }
+
+  /** Groups problems whose message carries per-record detail (logged where they were found). */
+  private static String problemKind(String problem) {
+    if (problem.startsWith("undecodable")) {
+      return "undecodable";
+    }
+    return problem.startsWith("bad bootstrap line") ? "bad bootstrap line" : problem;
   }
 
   private static String notesSuffix(RetrainResult r) {
