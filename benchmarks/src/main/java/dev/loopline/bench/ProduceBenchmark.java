@@ -63,7 +63,7 @@ public final class ProduceBenchmark implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds.")
   int rounds;
 
-  @Option(names = "--warmup", defaultValue = "50000", description = "Tickets per warm-up round.")
+  @Option(names = "--warmup", defaultValue = "100000", description = "Tickets per warm-up round.")
   int warmup;
 
   @Option(names = "--partitions", defaultValue = "4", description = "Partitions per topic.")

@@ -1,6 +1,7 @@
 package dev.loopline.launcher.produce;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -100,7 +101,7 @@ public final class JsonlEventSource implements EventSource {
         throw new Invalid("malformed JSON: more content after the object");
       }
     } catch (JsonProcessingException e) {
-      throw new Invalid("malformed JSON: " + e.getOriginalMessage());
+      throw new Invalid(malformed(e));
     } catch (IOException e) {
       throw new Invalid("malformed JSON: " + e.getMessage());
     }
@@ -110,6 +111,20 @@ public final class JsonlEventSource implements EventSource {
     }
     body = validator.text(body);
     return validator.event(id, occurredAt, body, attributes);
+  }
+
+  /** Jackson's message without its source excerpt, with the column where parsing stopped. */
+  static String malformed(JsonProcessingException e) {
+    String m = String.valueOf(e.getOriginalMessage());
+    int cut = m.indexOf(" (start marker at");
+    if (cut >= 0) {
+      m = m.substring(0, cut);
+    }
+    m = m.replaceAll("\\s*\\R\\s*", " ");
+    JsonLocation where = e.getLocation();
+    return where != null && where.getColumnNr() > 0
+        ? "malformed JSON at column " + where.getColumnNr() + ": " + m
+        : "malformed JSON: " + m;
   }
 
   /** Reads to the end so that syntax errors after a non-object still say "malformed JSON". */

@@ -82,7 +82,9 @@ class JsonlEventSourceTest {
     assertThat(out)
         .extracting(ParsedLine::line)
         .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L, 14L, 15L, 16L);
-    assertThat(reason(out.get(0))).startsWith("malformed JSON");
+    assertThat(reason(out.get(0)))
+        .isEqualTo(
+            "malformed JSON at column 36: Unexpected end-of-input: expected close marker for Object");
     assertThat(reason(out.get(1))).isEqualTo("not a JSON object");
     assertThat(reason(out.get(2))).startsWith("unknown field 'label'");
     assertThat(reason(out.get(3))).isEqualTo("'id' must be a string, got a number");
@@ -95,7 +97,9 @@ class JsonlEventSourceTest {
     assertThat(reason(out.get(10))).isEqualTo("'attributes.n' must be a string, got a number");
     assertThat(reason(out.get(11))).startsWith("'attributes' must be an object");
     assertThat(reason(out.get(12))).contains("unpaired UTF-16 surrogate");
-    assertThat(reason(out.get(13))).startsWith("malformed JSON").contains("Duplicate field 'id'");
+    assertThat(reason(out.get(13)))
+        .startsWith("malformed JSON at column")
+        .contains("Duplicate field 'id'");
     assertThat(reason(out.get(14))).startsWith("malformed JSON");
     assertThat(reason(out.get(15))).isEqualTo("missing field 'id'");
   }
