@@ -36,6 +36,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -175,7 +176,7 @@ class CollectorIntegrationTest {
     List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> consumer = consumer(Topics.dlq(topics.corrections()))) {
       await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(60))
           .until(
               () -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
@@ -191,7 +192,7 @@ class CollectorIntegrationTest {
         .isEqualTo(topics.corrections());
 
     // Health, metrics and the read API.
-    await().atMost(Duration.ofSeconds(30)).until(() -> get("/ready").statusCode() == 200);
+    await().atMost(Duration.ofSeconds(60)).until(() -> get("/ready").statusCode() == 200);
     JsonNode versions = JSON.readTree(get("/api/stats/versions").body());
     JsonNode v7 = null;
     for (JsonNode v : versions) {
@@ -221,7 +222,7 @@ class CollectorIntegrationTest {
     try (KafkaConsumer<String, byte[]> consumer = consumer(topics.feedback())) {
       List<ConsumerRecord<String, byte[]>> after = new ArrayList<>();
       await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(60))
           .until(
               () -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(after::add);
@@ -232,7 +233,7 @@ class CollectorIntegrationTest {
     try (KafkaConsumer<String, byte[]> consumer = consumer(topics.forgotten())) {
       List<ConsumerRecord<String, byte[]>> markers = new ArrayList<>();
       await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(60))
           .until(
               () -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(markers::add);
@@ -253,7 +254,7 @@ class CollectorIntegrationTest {
     }
     // The collector drops the held text too: the recent feed no longer shows it.
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .until(() -> !get("/api/corrections/recent?limit=50").body().contains("charged twice"));
   }
 
@@ -273,12 +274,14 @@ class CollectorIntegrationTest {
 
   private static KafkaConsumer<String, byte[]> consumer(String topic) {
     Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "fc-it-" + UUID.randomUUID());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     KafkaConsumer<String, byte[]> c =
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-    c.subscribe(List.of(topic));
+    // Assigned, not subscribed: no group join to wait for on a loaded machine.
+    List<TopicPartition> parts =
+        c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    c.assign(parts);
+    c.seekToBeginning(parts);
     return c;
   }
 
