@@ -238,6 +238,9 @@ public final class ScoringApp implements AutoCloseable {
     out.put("startedAt", startedAt.toString());
     out.put("pendingInBatches", metrics.pending());
     out.put("meanBatchSize", metrics.meanBatchSize());
+    if (watcher != null && watcher.failure() != null) {
+      out.put("deploymentWatcherFailure", watcher.failure());
+    }
     if (swapper.lastRejection() != null) {
       out.put("lastRejection", swapper.lastRejection());
       out.put("lastRejectionAt", String.valueOf(swapper.lastRejectionAt()));

@@ -33,6 +33,7 @@ public final class DeploymentWatcher implements AutoCloseable {
   private volatile Consumer<String, Deployment> consumer;
   private volatile boolean running = true;
   private volatile boolean caughtUp;
+  private volatile String failure;
   private Thread thread;
 
   /**
@@ -56,6 +57,11 @@ public final class DeploymentWatcher implements AutoCloseable {
     thread.setDaemon(true);
     thread.start();
     return this;
+  }
+
+  /** Why the watcher stopped following deployments, or null while it runs. */
+  public String failure() {
+    return failure;
   }
 
   /** True once the watcher has read the deployment topic to its end at least once. */
@@ -110,8 +116,9 @@ public final class DeploymentWatcher implements AutoCloseable {
       if (running) {
         LOG.error("deployment watcher woken unexpectedly", e);
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       LOG.error("deployment watcher failed; hot swap stops, the current model serves on", e);
+      failure = e.toString();
     } finally {
       stopped.countDown();
     }

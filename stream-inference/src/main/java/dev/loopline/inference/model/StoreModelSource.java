@@ -65,7 +65,9 @@ public final class StoreModelSource implements ModelSource {
       closeQuietly(scorer);
       deleteQuietly(dir);
       throw e;
-    } catch (Exception e) {
+    } catch (Exception | LinkageError e) {
+      // LinkageError: natives or classes that do not load (e.g. UnsatisfiedLinkError) reject the
+      // version like any other failure instead of killing the watcher thread.
       closeQuietly(scorer);
       deleteQuietly(dir);
       String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
