@@ -1,0 +1,462 @@
+package dev.loopline.bench;
+
+import dev.loopline.avro.ActorType;
+import dev.loopline.avro.Deployment;
+import dev.loopline.avro.DeploymentAction;
+import dev.loopline.avro.Event;
+import dev.loopline.avro.Prediction;
+import dev.loopline.config.LooplineConfig;
+import dev.loopline.embedded.EmbeddedPlatform;
+import dev.loopline.inference.ScoringApp;
+import dev.loopline.launcher.sim.GeneratedTicket;
+import dev.loopline.launcher.sim.TicketGenerator;
+import dev.loopline.model.artifact.ModelMetadata;
+import dev.loopline.model.features.Featurizer;
+import dev.loopline.model.features.FeaturizerSpec;
+import dev.loopline.model.features.SparseVector;
+import dev.loopline.model.scoring.ModelLoader;
+import dev.loopline.model.scoring.Scorer;
+import dev.loopline.model.store.FileModelStore;
+import dev.loopline.model.train.ArtifactPackager;
+import dev.loopline.model.train.TrainedModel;
+import dev.loopline.model.train.Trainer;
+import dev.loopline.model.train.TrainerConfig;
+import dev.loopline.serde.AvroSerdes;
+import dev.loopline.topics.TopicAdmin;
+import dev.loopline.topics.TopicSpec;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The scoring app against its ceilings, in one run, on the synthetic ticket corpus and one embedded
+ * broker:
+ *
+ * <ul>
+ *   <li><b>pass-through</b>: a plain Kafka Streams EOS v2 app (one thread, bytes in, bytes out),
+ *       the Kafka ceiling on this machine;
+ *   <li><b>scoring</b>: {@link ScoringApp} (EOS v2, one thread, default batch settings) on the same
+ *       topic with the default model (logistic regression on the default featurizer spec, trained
+ *       here on the corpus);
+ *   <li><b>in-process</b>: featurize + predict in batches of 256 with the same model, no Kafka.
+ * </ul>
+ *
+ * Then, at a fixed offered load, the event-to-prediction latency (read_committed consumer receive
+ * time minus the event's occurredAt, which the producer sets to the send time): steady state, and
+ * during a hot swap to a second version. RSS is the whole process (broker, registry, app).
+ */
+@Command(
+    name = "scoring-benchmark",
+    mixinStandardHelpOptions = true,
+    description = "Scoring app vs Kafka Streams pass-through vs in-process scoring.")
+public final class ScoringBenchmark implements Callable<Integer> {
+
+  @Option(names = "--records", defaultValue = "100000", description = "Events per throughput run.")
+  int records;
+
+  @Option(names = "--train", defaultValue = "20000", description = "Tickets to train on.")
+  int trainExamples;
+
+  @Option(names = "--partitions", defaultValue = "4", description = "Partitions per topic.")
+  int partitions;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "0",
+      description = "Offered load (events/s) for latency; 0 = 30% of the measured scoring rate.")
+  int rate;
+
+  @Option(
+      names = "--latency-seconds",
+      defaultValue = "20",
+      description = "Length of each latency phase.")
+  int latencySeconds;
+
+  private static final String EVENTS = "bench.events";
+
+  @Override
+  public Integer call() throws Exception {
+    Path tmp = Files.createTempDirectory("loopline-scoring-bench");
+    try (EmbeddedPlatform platform = EmbeddedPlatform.start(EmbeddedPlatform.Options.forTests())) {
+      Map<String, String> settings = new HashMap<>();
+      settings.put("topic.events", EVENTS);
+      settings.put("topic.predictions", "bench.predictions");
+      settings.put("topic.triage", "bench.triage");
+      settings.put("topic.routed.prefix", "bench.routed.");
+      settings.put("topic.shadow", "bench.predictions.shadow");
+      settings.put("topic.model.deployments", "bench.model-deployments");
+      settings.put("topic.partitions", Integer.toString(partitions));
+      settings.put("scoring.application.id", "bench-scoring");
+      settings.put("scoring.http.port", "0");
+      settings.put("scoring.work.dir", tmp.resolve("work").toString());
+      settings.put("scoring.state.dir", tmp.resolve("state").toString());
+      LooplineConfig config = platform.config().with(settings);
+      TopicAdmin.ensureTopics(
+          config.kafkaClientProps(),
+          List.of(
+              new TopicSpec(EVENTS, partitions, TopicSpec.DELETE),
+              new TopicSpec("bench.passthrough", partitions, TopicSpec.DELETE),
+              new TopicSpec("bench.model-deployments", 1, TopicSpec.DELETE)),
+          (short) 1,
+          Duration.ofSeconds(30));
+
+      List<GeneratedTicket> corpus =
+          new TicketGenerator(TicketGenerator.Settings.defaults(42)).take(records);
+      int[] lengths =
+          corpus.stream().mapToInt(t -> t.event().getText().length()).sorted().toArray();
+      say("corpus: %d tickets, median text %d chars", records, lengths[lengths.length / 2]);
+
+      Stored v1 = train(tmp, 1, 7);
+      Stored v2 = train(tmp, 2, 8);
+
+      double inProcess = inProcessRate(v1, corpus, tmp);
+      say("in-process featurize+predict: %.0f events/s", inProcess);
+
+      produce(config, corpus);
+      double passThrough = passThrough(config, tmp);
+      say("Kafka Streams EOS pass-through: %.0f events/s", passThrough);
+
+      deploy(config, v1);
+      long startNanos = System.nanoTime();
+      try (ScoringApp app = ScoringApp.start(config)) {
+        waitRunning(app);
+        say("scoring app running after %.1f s", (System.nanoTime() - startNanos) / 1e9);
+        double scoring = waitConsumed(config, "bench-scoring", records);
+        say(
+            "scoring app: %.0f events/s, mean batch size %.1f",
+            scoring, app.metrics().meanBatchSize());
+
+        int offered = rate > 0 ? rate : (int) Math.max(100, scoring * 0.3);
+        double[] steady = latency(config, offered, null, 0);
+        double[] swap = latency(config, offered, v2, latencySeconds / 2);
+        long rss = procStatus("VmRSS");
+        long hwm = procStatus("VmHWM");
+
+        System.out.println();
+        System.out.println("| measure | value |");
+        System.out.println("|---|---|");
+        row("Kafka Streams EOS pass-through (events/s)", "%.0f", passThrough);
+        row("scoring app, EOS v2, default model (events/s)", "%.0f", scoring);
+        row("in-process featurize + predict, batch 256 (events/s)", "%.0f", inProcess);
+        row("scoring / pass-through", "%.2f", scoring / passThrough);
+        row("scoring / in-process", "%.2f", scoring / inProcess);
+        row("mean batch size", "%.1f", app.metrics().meanBatchSize());
+        row("offered load for latency (events/s)", "%d", offered);
+        row("steady p50 / p99 event-to-prediction (ms)", "%.1f / %.1f", steady[0], steady[1]);
+        row("during hot swap p50 / p99 (ms)", "%.1f / %.1f", swap[0], swap[1]);
+        row("p99 swap / steady", "%.2f", swap[1] / steady[1]);
+        row("RSS now / peak (MiB)", "%d / %d", rss >> 20, hwm >> 20);
+        row("cores", "%d", Runtime.getRuntime().availableProcessors());
+      }
+    }
+    return 0;
+  }
+
+  private record Stored(int version, URI uri, String sha256, Path zip) {}
+
+  /** The default model: default featurizer spec and trainer settings, on generated tickets. */
+  private Stored train(Path tmp, int version, long seed) throws IOException {
+    long t0 = System.nanoTime();
+    FeaturizerSpec spec = FeaturizerSpec.defaults();
+    Featurizer f = new Featurizer(spec);
+    List<GeneratedTicket> tickets =
+        new TicketGenerator(TicketGenerator.Settings.defaults(seed)).take(trainExamples);
+    List<String> labels = TicketGenerator.DEFAULT_LABELS;
+    List<SparseVector> x = new ArrayList<>();
+    int[] y = new int[tickets.size()];
+    for (int i = 0; i < tickets.size(); i++) {
+      Event e = tickets.get(i).event();
+      x.add(f.featurize(e.getText(), e.getAttributes()));
+      y[i] = labels.indexOf(tickets.get(i).label());
+    }
+    try (TrainedModel m =
+        new Trainer()
+            .train(
+                labels,
+                spec,
+                x,
+                y,
+                List.of(),
+                new int[0],
+                TrainerConfig.defaults().withSeed(seed),
+                null,
+                null)) {
+      ModelMetadata md =
+          ArtifactPackager.metadata(
+              m, spec, "tickets", version, Instant.now(), null, x.size(), null, null, Map.of());
+      List<ArtifactPackager.CanaryInput> canaries = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        Event e = tickets.get(i).event();
+        canaries.add(new ArtifactPackager.CanaryInput(e.getText(), e.getAttributes()));
+      }
+      Path zip = tmp.resolve("artifacts").resolve("v" + version + ".zip");
+      String sha = ArtifactPackager.write(m, md, canaries, zip);
+      URI uri = new FileModelStore(tmp.resolve("store")).put("tickets", version, zip);
+      say("trained v%d on %d tickets in %.1f s", version, x.size(), (System.nanoTime() - t0) / 1e9);
+      return new Stored(version, uri, sha, zip);
+    }
+  }
+
+  private static double inProcessRate(Stored model, List<GeneratedTicket> corpus, Path tmp) {
+    try (Scorer s = ModelLoader.load(model.zip(), model.sha256(), tmp.resolve("inproc"), null)) {
+      Featurizer f = new Featurizer(s.metadata().featurizer());
+      double best = 0;
+      for (int round = 0; round < 3; round++) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < corpus.size(); i += 256) {
+          List<SparseVector> batch = new ArrayList<>(256);
+          for (int j = i; j < Math.min(corpus.size(), i + 256); j++) {
+            Event e = corpus.get(j).event();
+            batch.add(f.featurize(e.getText(), e.getAttributes()));
+          }
+          s.predict(batch);
+        }
+        best = Math.max(best, corpus.size() / ((System.nanoTime() - t0) / 1e9));
+      }
+      return best;
+    }
+  }
+
+  private static void produce(LooplineConfig config, List<GeneratedTicket> corpus) {
+    try (KafkaProducer<String, Event> p = producer(config)) {
+      // Record timestamps are the send time: the generator's event times lie months back, and
+      // the broker's retention would delete such records during the run.
+      for (GeneratedTicket t : corpus) {
+        Event e = t.event();
+        p.send(new ProducerRecord<>(EVENTS, null, System.currentTimeMillis(), e.getId(), e));
+      }
+      p.flush();
+    }
+  }
+
+  private static KafkaProducer<String, Event> producer(LooplineConfig config) {
+    Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    return new KafkaProducer<>(
+        props,
+        new StringSerializer(),
+        AvroSerdes.specific(Event.class, config.clientAndSerdeProps(), false).serializer());
+  }
+
+  private double passThrough(LooplineConfig config, Path tmp) throws Exception {
+    StreamsBuilder b = new StreamsBuilder();
+    b.stream(EVENTS, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+        .mapValues(v -> v)
+        .to("bench.passthrough", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    Properties p = new Properties();
+    p.putAll(config.kafkaClientProps());
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-passthrough");
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("passthrough-state").toString());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    try (KafkaStreams s = new KafkaStreams(b.build(), p)) {
+      s.start();
+      while (s.state() != KafkaStreams.State.RUNNING) {
+        Thread.sleep(20);
+      }
+      return waitConsumed(config, "bench-passthrough", records);
+    }
+  }
+
+  private static void waitRunning(ScoringApp app) throws InterruptedException {
+    while (app.streams() == null || app.streams().state() != KafkaStreams.State.RUNNING) {
+      Thread.sleep(20);
+    }
+  }
+
+  /**
+   * Events/s of group {@code group} over {@code total} events: from its first committed offset to
+   * the commit that covers them all (start-up excluded).
+   */
+  private static double waitConsumed(LooplineConfig config, String group, long total)
+      throws Exception {
+    try (Admin admin = Admin.create(config.kafkaClientProps())) {
+      long firstAt = 0;
+      long firstCount = 0;
+      while (true) {
+        Map<TopicPartition, OffsetAndMetadata> offsets =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        long done = offsets.values().stream().mapToLong(o -> o == null ? 0 : o.offset()).sum();
+        long now = System.nanoTime();
+        if (done > 0 && firstAt == 0) {
+          firstAt = now;
+          firstCount = done;
+        }
+        if (done >= total) {
+          return (done - firstCount) / ((now - firstAt) / 1e9);
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  private static void deploy(LooplineConfig config, Stored m) {
+    Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
+    try (KafkaProducer<String, Deployment> p =
+        new KafkaProducer<>(
+            props,
+            new StringSerializer(),
+            AvroSerdes.specific(Deployment.class, config.clientAndSerdeProps(), false)
+                .serializer())) {
+      p.send(
+          new ProducerRecord<>(
+              "bench.model-deployments",
+              "tickets",
+              Deployment.newBuilder()
+                  .setModelName("tickets")
+                  .setVersion(m.version())
+                  .setArtifactUri(m.uri().toString())
+                  .setSha256(m.sha256())
+                  .setDeployedAt(Instant.now())
+                  .setAction(DeploymentAction.PROMOTE)
+                  .setActorType(ActorType.SYSTEM)
+                  .setActor("scoring-benchmark")
+                  .setReason("benchmark")
+                  .build()));
+      p.flush();
+    }
+  }
+
+  /**
+   * Offers {@code rate} events/s for {@code latencySeconds}; returns p50 and p99 of
+   * event-to-prediction latency in ms. With {@code swapTo}, deploys it after {@code swapAfterS}
+   * seconds and reports the window from the deployment to the end of the phase.
+   */
+  private double[] latency(LooplineConfig config, int rate, Stored swapTo, int swapAfterS)
+      throws Exception {
+    Map<String, Object> cp = new HashMap<>(config.kafkaClientProps());
+    cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    cp.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency-" + System.nanoTime());
+    ConcurrentLinkedQueue<Double> samples = new ConcurrentLinkedQueue<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    long[] measureFrom = {Long.MAX_VALUE};
+    Thread reader;
+    try (KafkaConsumer<String, Prediction> c =
+        new KafkaConsumer<>(
+            cp,
+            new StringDeserializer(),
+            AvroSerdes.specific(Prediction.class, config.clientAndSerdeProps(), false)
+                .deserializer())) {
+      c.subscribe(List.of("bench.predictions"));
+      while (c.assignment().isEmpty()) {
+        c.poll(Duration.ofMillis(100));
+      }
+      c.seekToEnd(c.assignment());
+      c.assignment().forEach(c::position);
+      reader =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  for (var r : c.poll(Duration.ofMillis(50))) {
+                    long now = System.currentTimeMillis();
+                    long sent = r.value().getOccurredAt().toEpochMilli();
+                    if (sent >= measureFrom[0]) {
+                      samples.add((double) (now - sent));
+                    }
+                  }
+                }
+              });
+      reader.start();
+      long start = System.currentTimeMillis();
+      measureFrom[0] = swapTo == null ? start + 2_000 : start + swapAfterS * 1_000L;
+      long n = 0;
+      long seq = 0;
+      boolean swapped = false;
+      try (KafkaProducer<String, Event> p = producer(config)) {
+        while (System.currentTimeMillis() - start < latencySeconds * 1_000L) {
+          long elapsed = System.currentTimeMillis() - start;
+          if (swapTo != null && !swapped && elapsed >= swapAfterS * 1_000L) {
+            deploy(config, swapTo);
+            swapped = true;
+          }
+          long due = elapsed * rate / 1_000;
+          while (n < due) {
+            long now = System.currentTimeMillis();
+            Event e =
+                Event.newBuilder()
+                    .setId("lat-" + (swapTo == null ? "s-" : "w-") + seq++)
+                    .setOccurredAt(Instant.ofEpochMilli(now))
+                    .setText(LATENCY_TEXTS[(int) (seq % LATENCY_TEXTS.length)])
+                    .setAttributes(Map.of())
+                    .build();
+            p.send(new ProducerRecord<>(EVENTS, null, now, e.getId(), e));
+            n++;
+          }
+          Thread.sleep(2);
+        }
+        p.flush();
+      }
+      Thread.sleep(3_000);
+      running.set(false);
+      reader.join();
+    }
+    double[] s = samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    if (s.length == 0) {
+      return new double[] {Double.NaN, Double.NaN};
+    }
+    say("%s: %d samples at %d events/s", swapTo == null ? "steady" : "hot swap", s.length, rate);
+    return new double[] {
+      s[(int) (s.length * 0.50)], s[Math.min(s.length - 1, (int) (s.length * 0.99))]
+    };
+  }
+
+  private static final String[] LATENCY_TEXTS =
+      new TicketGenerator(TicketGenerator.Settings.defaults(99))
+          .take(512).stream().map(t -> t.event().getText()).toArray(String[]::new);
+
+  private static long procStatus(String key) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith(key + ":")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    return -1;
+  }
+
+  private static void say(String format, Object... args) {
+    System.out.println(String.format(Locale.ROOT, format, args));
+  }
+
+  private static void row(String name, String format, Object... args) {
+    System.out.println("| " + name + " | " + String.format(Locale.ROOT, format, args) + " |");
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ScoringBenchmark()).execute(args));
+  }
+}
