@@ -126,6 +126,22 @@ class RetrainFailuresIntegrationTest {
     assertThat(err.toString()).contains("no version 9 of parent-it");
     assertThat(cl.execute("rollback")).as("reason is required").isEqualTo(2);
     assertThat(RetrainFixture.history(config).deployments()).hasSize(4);
+
+    // retrain --once --min-new-labels: nothing new yet, then due once enough labels arrived.
+    assertThat(retrain(config, service, "--once", "--min-new-labels", "50", "--no-progress"))
+        .contains("not due");
+    RetrainFixture.produce(config, tickets.next(60, TRIAGE, AUDIT));
+    assertThat(retrain(config, service, "--once", "--min-new-labels", "50", "--no-progress"))
+        .contains("parent-it v3");
+    assertThat(RetrainFixture.history(config).maxVersion()).isEqualTo(3);
+  }
+
+  private static String retrain(LooplineConfig config, RetrainService service, String... args) {
+    StringWriter out = new StringWriter();
+    CommandLine cl = new CommandLine(new RetrainCommand(() -> config, service));
+    cl.setOut(new PrintWriter(out));
+    assertThat(cl.execute(args)).as(out.toString()).isZero();
+    return out.toString();
   }
 
   private static String models(LooplineConfig config, String... args) {
