@@ -109,7 +109,7 @@ public final class ModelLoader {
     } catch (ModelRejectedException e) {
       closeAndDelete(scorer, fresh);
       throw reject(zip, e.getMessage(), e);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       closeAndDelete(scorer, fresh);
       throw reject(zip, "load or prediction failed: " + e.getMessage(), e);
     }

@@ -55,7 +55,8 @@ public final class TensorFlowNatives {
    * Extracts the natives if needed, configures DJL and JavaCPP, and loads the libraries. Idempotent
    * and thread-safe; cheap after the first call.
    *
-   * @throws IllegalStateException if the natives jar is not on the classpath or loading fails
+   * @throws IllegalStateException if the natives jar is not on the classpath or loading fails (also
+   *     for a native {@code LinkageError})
    */
   public static void ensureLoaded() {
     if (loadedFrom != null) {
@@ -68,7 +69,15 @@ public final class TensorFlowNatives {
       Path dir = directory();
       extractIfMissing(dir);
       configure(dir);
-      String version = org.tensorflow.TensorFlow.version();
+      String version;
+      try {
+        version = org.tensorflow.TensorFlow.version();
+      } catch (LinkageError e) {
+        // UnsatisfiedLinkError, or NoClassDefFoundError after a failed first attempt: make it an
+        // ordinary exception so callers (model loading, training) can reject and clean up
+        throw new IllegalStateException(
+            "TensorFlow natives in " + dir + " failed to load: " + e, e);
+      }
       loadedFrom = dir;
       LOG.info("TensorFlow {} natives loaded from {}", version, dir);
     }
