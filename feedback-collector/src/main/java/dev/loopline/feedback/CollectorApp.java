@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -210,7 +211,15 @@ public final class CollectorApp implements AutoCloseable {
     }
     closed = true;
     if (streams != null) {
-      streams.close(Duration.ofSeconds(60));
+      // Leaving the group lets a restarted or remaining instance take the partitions at once
+      // instead of after the session timeout; collector.leave.group.on.close=false keeps the
+      // membership for rolling restarts.
+      streams.close(
+          CloseOptions.timeout(Duration.ofSeconds(60))
+              .withGroupMembershipOperation(
+                  config.getBoolean("collector.leave.group.on.close", true)
+                      ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                      : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
     }
     if (streamsMetrics != null) {
       streamsMetrics.close();

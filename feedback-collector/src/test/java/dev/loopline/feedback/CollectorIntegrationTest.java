@@ -44,8 +44,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -54,6 +57,7 @@ import picocli.CommandLine;
  * serdes, exactly-once, the dead-letter topic, the HTTP API and {@code loopline forget}.
  */
 @Tag("integration")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CollectorIntegrationTest {
 
   private static final Instant T0 = Instant.parse("2026-03-02T09:00:00Z");
@@ -93,6 +97,7 @@ class CollectorIntegrationTest {
   }
 
   @Test
+  @Order(1)
   void joinsOnARealBrokerDeadLettersGarbageServesTheApiAndForgets() throws Exception {
     Map<String, Object> serdeProps = config.clientAndSerdeProps();
     Serde<Event> events = AvroSerdes.specific(Event.class, serdeProps, false);
@@ -258,7 +263,116 @@ class CollectorIntegrationTest {
         .until(() -> !get("/api/corrections/recent?limit=50").body().contains("charged twice"));
   }
 
+  /**
+   * A correction held for its event survives a restart on a fresh state directory: the stores are
+   * rebuilt from their changelogs (an instance moved to another machine).
+   */
   @Test
+  @Order(2)
+  void aHeldCorrectionSurvivesARestartOnAnEmptyStateDirectory() throws Exception {
+    Map<String, Object> serdeProps = config.clientAndSerdeProps();
+    String id = "held-" + UUID.randomUUID();
+    Map<String, Object> producerProps = new HashMap<>(config.kafkaClientProps());
+    producerProps.put("acks", "all");
+    double heldBefore = held();
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer())) {
+      Correction c =
+          Correction.newBuilder()
+              .setEventId(id)
+              .setLabel("outage")
+              .setAgent("ben")
+              .setCorrectedAt(T0.plusSeconds(5))
+              .setSource(LabelSource.TRIAGE)
+              .build();
+      producer.send(
+          rec(
+              topics.corrections(),
+              T0.toEpochMilli() + 5000,
+              id,
+              AvroSerdes.specific(Correction.class, serdeProps, false)
+                  .serializer()
+                  .serialize(topics.corrections(), c)));
+      producer.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> held() > heldBefore);
+
+      app.close();
+      app =
+          CollectorApp.start(
+              config.with("collector.state.dir", stateDir.resolve("moved").toString()));
+
+      Event event =
+          Event.newBuilder()
+              .setId(id)
+              .setOccurredAt(T0.plusSeconds(6))
+              .setText("site is down")
+              .build();
+      producer.send(
+          rec(
+              topics.events(),
+              T0.toEpochMilli() + 6000,
+              id,
+              AvroSerdes.specific(Event.class, serdeProps, false)
+                  .serializer()
+                  .serialize(topics.events(), event)));
+      Prediction p =
+          Prediction.newBuilder()
+              .setEventId(id)
+              .setModelName("tickets")
+              .setModelVersion(7)
+              .setProbabilities(List.of(new LabelProbability("outage", 0.55)))
+              .setTopLabel("outage")
+              .setTopProbability(0.55)
+              .setDecision("TRIAGE")
+              .setRoute("triage")
+              .build();
+      producer.send(
+          rec(
+              topics.predictions(),
+              T0.toEpochMilli() + 6000,
+              id,
+              AvroSerdes.specific(Prediction.class, serdeProps, false)
+                  .serializer()
+                  .serialize(topics.predictions(), p)));
+      producer.flush();
+    }
+    Serde<LabeledExample> examples = AvroSerdes.specific(LabeledExample.class, serdeProps, false);
+    List<ConsumerRecord<String, byte[]>> feedback = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer = consumer(topics.feedback())) {
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(feedback::add);
+                return feedback.stream().anyMatch(r -> r.key().equals(id) && r.value() != null);
+              });
+    }
+    LabeledExample ex =
+        examples
+            .deserializer()
+            .deserialize(
+                topics.feedback(),
+                feedback.stream()
+                    .filter(r -> r.key().equals(id))
+                    .findFirst()
+                    .orElseThrow()
+                    .value());
+    assertThat(ex.getLabel()).isEqualTo("outage");
+    assertThat(ex.getSource()).isEqualTo(LabelSource.TRIAGE);
+    assertThat(ex.getCorrect()).isTrue();
+  }
+
+  private static double held() {
+    var c =
+        app.meterRegistry()
+            .find("loopline.collector.corrections.outcome")
+            .tag("outcome", "held")
+            .counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  @Order(3)
   void forgetRejectsABlankIdWithOneLine() {
     StringWriter err = new StringWriter();
     CommandLine cli = new CommandLine(new ForgetCommand(() -> config));
