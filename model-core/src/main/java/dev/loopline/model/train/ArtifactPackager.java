@@ -45,8 +45,7 @@ public final class ArtifactPackager {
     return new ModelMetadata(
         name,
         version,
-        // a mutable-type copy: List.of(...).contains(null) throws, and metadata validation asks
-        java.util.Collections.unmodifiableList(new ArrayList<>(model.labels())),
+        model.labels(),
         spec,
         new Featurizer(spec).fingerprint(),
         SparseSignature.INPUT_KIND,
