@@ -29,20 +29,21 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code loopline models list|show N|promote N|rollback|history}: the model versions and the
- * deployment audit trail, read from {@code model-versions} and {@code model-deployments}. Promote
- * and rollback append a {@code Deployment} naming the actor and a required reason; the scoring apps
- * pick it up and hot-swap.
+ * {@code loopline models list|show N|promote N|rollback|shadow N|history}: the model versions and
+ * the deployment audit trail, read from {@code model-versions} and {@code model-deployments}.
+ * Promote and rollback append a {@code Deployment} naming the actor and a required reason; the
+ * scoring apps pick it up and hot-swap.
  */
 @Command(
     name = "models",
     mixinStandardHelpOptions = true,
-    description = "Model versions, what serves, and promote/rollback.",
+    description = "Model versions, what serves, and promote/rollback/shadow.",
     subcommands = {
       ModelsCommand.ListVersions.class,
       ModelsCommand.Show.class,
       ModelsCommand.Promote.class,
       ModelsCommand.Rollback.class,
+      ModelsCommand.Shadow.class,
       ModelsCommand.History.class
     })
 public final class ModelsCommand implements Runnable {
@@ -275,6 +276,61 @@ public final class ModelsCommand implements Runnable {
               + " than v"
               + current.getVersion()
               + ": use --to N");
+    }
+  }
+
+  /** {@code models shadow N --rate R --reason R}. */
+  @Command(
+      name = "shadow",
+      description = "Score version N in shadow beside the serving one, on a sample of traffic.")
+  static final class Shadow implements Callable<Integer> {
+    @ParentCommand ModelsCommand parent;
+
+    @Parameters(paramLabel = "VERSION")
+    int version;
+
+    @Option(names = "--rate", description = "Share of traffic scored in shadow (default 0.1).")
+    double rate = 0.1;
+
+    @Option(names = "--reason", required = true, description = "Why (recorded in the audit trail).")
+    String reason;
+
+    @Option(names = "--actor", description = "Who (default: the OS user).")
+    String actor = System.getProperty("user.name", "cli");
+
+    @Override
+    public Integer call() throws Exception {
+      if (!(rate > 0 && rate <= 1)) {
+        throw new CommandLine.ParameterException(
+            parent.spec.commandLine(), "--rate must be in (0, 1], got " + rate);
+      }
+      ModelHistory h = parent.history();
+      ModelVersion candidate = require(parent, h, version);
+      ModelVersion serving =
+          h.production()
+              .orElseThrow(
+                  () ->
+                      new CommandLine.ParameterException(
+                          parent.spec.commandLine(),
+                          "nothing serves " + h.modelName() + " yet: promote instead"));
+      LooplineConfig c = parent.config();
+      Deployment d =
+          new ModelPublisher(c, Topics.from(c))
+              .shadow(serving, candidate, rate, ActorType.CLI, actor, reason, Instant.now());
+      parent
+          .spec
+          .commandLine()
+          .getOut()
+          .printf(
+              Locale.ROOT,
+              "SHADOW %s v%d beside v%d on %.0f%% of traffic by %s: %s%n",
+              d.getModelName(),
+              version,
+              d.getVersion(),
+              rate * 100,
+              actor,
+              reason);
+      return 0;
     }
   }
 

@@ -134,6 +134,15 @@ class RetrainFailuresIntegrationTest {
     assertThat(retrain(config, service, "--once", "--min-new-labels", "50", "--no-progress"))
         .contains("parent-it v3");
     assertThat(RetrainFixture.history(config).maxVersion()).isEqualTo(3);
+
+    int serving = RetrainFixture.lastDeployment(config).getVersion();
+    assertThat(models(config, "shadow", "1", "--rate", "0.25", "--reason", "compare"))
+        .contains("SHADOW");
+    Deployment shadow = RetrainFixture.lastDeployment(config);
+    assertThat(shadow.getAction()).isEqualTo(DeploymentAction.SHADOW);
+    assertThat(shadow.getVersion()).as("serving is unchanged").isEqualTo(serving);
+    assertThat(shadow.getShadowVersion()).isEqualTo(1);
+    assertThat(shadow.getShadowSampleRate()).isEqualTo(0.25);
   }
 
   private static String retrain(LooplineConfig config, RetrainService service, String... args) {

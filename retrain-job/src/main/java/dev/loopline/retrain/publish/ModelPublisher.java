@@ -96,6 +96,61 @@ public final class ModelPublisher {
         v.getReason());
   }
 
+  /**
+   * Keeps {@code serving} serving and names {@code candidate} as its shadow, scored on {@code
+   * sampleRate} of the traffic (never routing).
+   */
+  public Deployment shadow(
+      ModelVersion serving,
+      ModelVersion candidate,
+      double sampleRate,
+      ActorType actorType,
+      String actor,
+      String reason,
+      Instant at)
+      throws IOException {
+    Deployment d =
+        Deployment.newBuilder()
+            .setModelName(serving.getName())
+            .setVersion(serving.getVersion())
+            .setArtifactUri(serving.getArtifactUri())
+            .setSha256(serving.getSha256())
+            .setShadowVersion(candidate.getVersion())
+            .setShadowArtifactUri(candidate.getArtifactUri())
+            .setShadowSha256(candidate.getSha256())
+            .setShadowSampleRate(sampleRate)
+            .setDeployedAt(at)
+            .setAction(DeploymentAction.SHADOW)
+            .setActorType(actorType)
+            .setActor(actor)
+            .setReason(reason)
+            .setPreviousVersion(serving.getVersion())
+            .build();
+    send(d);
+    LOG.info(
+        "SHADOW {} v{} beside v{} at {} by {} {}: {}",
+        candidate.getName(),
+        candidate.getVersion(),
+        serving.getVersion(),
+        sampleRate,
+        actorType,
+        actor,
+        reason);
+    return d;
+  }
+
+  private void send(Deployment d) throws IOException {
+    try (KafkaProducer<String, Deployment> p = AvroClients.producer(config, Deployment.class)) {
+      p.send(new ProducerRecord<>(topics.modelDeployments(), d.getModelName(), d)).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while appending a deployment of " + d.getModelName());
+    } catch (ExecutionException e) {
+      throw new IOException(
+          "cannot append deployment of " + d.getModelName() + ": " + e.getCause(), e.getCause());
+    }
+  }
+
   /** Step 4 (and promote/rollback): appends a deployment naming {@code v} as serving. */
   public Deployment deploy(
       ModelVersion v,
@@ -119,21 +174,7 @@ public final class ModelPublisher {
             .setReason(reason)
             .setPreviousVersion(previousVersion)
             .build();
-    try (KafkaProducer<String, Deployment> p = AvroClients.producer(config, Deployment.class)) {
-      p.send(new ProducerRecord<>(topics.modelDeployments(), v.getName(), d)).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while deploying " + v.getName() + " v" + v.getVersion());
-    } catch (ExecutionException e) {
-      throw new IOException(
-          "cannot append deployment of "
-              + v.getName()
-              + " v"
-              + v.getVersion()
-              + ": "
-              + e.getCause(),
-          e.getCause());
-    }
+    send(d);
     LOG.info(
         "{} {} v{} by {} {}: {}", action, v.getName(), v.getVersion(), actorType, actor, reason);
     return d;
