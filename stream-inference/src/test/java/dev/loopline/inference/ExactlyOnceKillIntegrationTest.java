@@ -237,12 +237,36 @@ class ExactlyOnceKillIntegrationTest {
       pump.start();
     }
 
+    private static String classpath;
+
+    /**
+     * The test class path, with SNAPSHOT jars copied once to a private directory: on a shared
+     * development machine a sibling module may re-install its jar in ~/.m2 between two restarts.
+     */
+    static synchronized String classpath(Path dir) throws IOException {
+      if (classpath == null) {
+        List<String> entries = new ArrayList<>();
+        entries.add(System.getProperty("loopline.test.classes"));
+        Path libs = Files.createDirectories(dir.resolve("snapshot-libs"));
+        String file =
+            Files.readString(Path.of(System.getProperty("loopline.test.classpath.file"))).trim();
+        for (String entry : file.split(java.io.File.pathSeparator)) {
+          Path p = Path.of(entry);
+          if (entry.endsWith("-SNAPSHOT.jar") && Files.isRegularFile(p)) {
+            Path copy = libs.resolve(p.getFileName());
+            Files.copy(p, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            entries.add(copy.toString());
+          } else {
+            entries.add(entry);
+          }
+        }
+        classpath = String.join(java.io.File.pathSeparator, entries);
+      }
+      return classpath;
+    }
+
     static Child start(Path configFile, Path log) throws IOException {
-      String cp =
-          System.getProperty("loopline.test.classes")
-              + java.io.File.pathSeparator
-              + Files.readString(Path.of(System.getProperty("loopline.test.classpath.file")))
-                  .trim();
+      String cp = classpath(configFile.getParent());
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.add("-Xmx256m");
