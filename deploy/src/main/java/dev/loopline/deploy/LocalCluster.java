@@ -1,0 +1,632 @@
+package dev.loopline.deploy;
+
+import dev.loopline.config.LooplineConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real multi-process Loopline cluster on this machine, started from the Maven jars: KRaft brokers
+ * (combined broker+controller nodes, a static quorum; replication factor 3 and min ISR 2 with three
+ * nodes), the schema registry, scoring instances and collector instances, each its own JVM.
+ *
+ * <p>It exists so that the scripts in {@code deploy/local/} and the fault tests start exactly the
+ * same processes: {@link LocalClusterMain} (called by {@code cluster.sh}) starts them and leaves
+ * them running; the tests start, kill -9 and restart them one by one through this class.
+ *
+ * <p>Layout under the run directory: {@code config/} (one properties file per process, plus {@code
+ * loopline.properties} for clients), {@code data/<process>/}, {@code logs/<process>.log}, {@code
+ * pids/<process>.pid}. Storage is formatted once; a restart keeps the data.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
+  private static final String LISTENER = "PLAINTEXT";
+  private static final String CONTROLLER = "CONTROLLER";
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /**
+   * What to start and how.
+   *
+   * @param runDir where configs, data, logs and pid files live
+   * @param classpath the class path of every child process (deploy's runtime class path)
+   * @param brokers number of KRaft nodes (each broker and controller)
+   * @param basePort 0: free ports everywhere (tests); otherwise brokers on basePort.., controllers
+   *     on basePort+100.., registry on basePort+200, scoring on basePort+300.., collectors on
+   *     basePort+400..
+   * @param brokerOverrides extra broker settings (e.g. {@code transaction.max.timeout.ms})
+   * @param appSettings extra Loopline settings for the apps and clients ({@code scoring.*}, ...)
+   * @param jvmOptions extra JVM options for every child ({@code -D...} for the TF natives)
+   */
+  public record Options(
+      Path runDir,
+      String classpath,
+      int brokers,
+      int scoringInstances,
+      int collectorInstances,
+      int basePort,
+      Map<String, String> brokerOverrides,
+      Map<String, String> appSettings,
+      List<String> jvmOptions) {
+    public Options {
+      runDir = runDir.toAbsolutePath();
+      brokerOverrides = Map.copyOf(brokerOverrides);
+      appSettings = Map.copyOf(appSettings);
+      jvmOptions = List.copyOf(jvmOptions);
+      if (brokers < 1) {
+        throw new IllegalArgumentException("brokers must be >= 1");
+      }
+    }
+  }
+
+  private final Options options;
+  private final Ports ports;
+  private final Map<String, Process> processes = new LinkedHashMap<>();
+
+  private LocalCluster(Options options, Ports ports) {
+    this.options = options;
+    this.ports = ports;
+  }
+
+  /** Ports of every process; fixed from {@code basePort}, or free ones (persisted on first use). */
+  record Ports(
+      List<Integer> brokers,
+      List<Integer> controllers,
+      int registry,
+      List<Integer> scoring,
+      List<Integer> collectors) {}
+
+  /**
+   * Writes the configuration of every process (once; a second call on the same run directory reuses
+   * ports and data) and formats KRaft storage where it is not formatted yet.
+   */
+  public static LocalCluster prepare(Options o) throws IOException {
+    for (String d : List.of("config", "data", "logs", "pids")) {
+      Files.createDirectories(o.runDir().resolve(d));
+    }
+    Path portsFile = o.runDir().resolve("config/ports.properties");
+    Ports ports;
+    if (Files.exists(portsFile)) {
+      ports = readPorts(portsFile);
+    } else {
+      ports = allocate(o);
+      writePorts(portsFile, ports);
+    }
+    LocalCluster c = new LocalCluster(o, ports);
+    c.writeConfigs();
+    return c;
+  }
+
+  private static Ports allocate(Options o) {
+    int b = o.basePort();
+    if (b == 0) {
+      return new Ports(
+          free(o.brokers()),
+          free(o.brokers()),
+          free(1).get(0),
+          free(o.scoringInstances()),
+          free(o.collectorInstances()));
+    }
+    return new Ports(
+        seq(b, o.brokers()),
+        seq(b + 100, o.brokers()),
+        b + 200,
+        seq(b + 300, o.scoringInstances()),
+        seq(b + 400, o.collectorInstances()));
+  }
+
+  private static List<Integer> seq(int from, int n) {
+    return IntStream.range(0, n).map(i -> from + i).boxed().toList();
+  }
+
+  private static List<Integer> free(int n) {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress("localhost", 0));
+        sockets.add(s);
+      }
+      return sockets.stream().map(ServerSocket::getLocalPort).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // best effort
+        }
+      }
+    }
+  }
+
+  private static void writePorts(Path file, Ports p) throws IOException {
+    Properties props = new Properties();
+    props.put("brokers", join(p.brokers()));
+    props.put("controllers", join(p.controllers()));
+    props.put("registry", String.valueOf(p.registry()));
+    props.put("scoring", join(p.scoring()));
+    props.put("collectors", join(p.collectors()));
+    store(file, props, "ports of the local cluster");
+  }
+
+  private static Ports readPorts(Path file) throws IOException {
+    Properties p = new Properties();
+    try (var r = Files.newBufferedReader(file)) {
+      p.load(r);
+    }
+    return new Ports(
+        split(p.getProperty("brokers")),
+        split(p.getProperty("controllers")),
+        Integer.parseInt(p.getProperty("registry")),
+        split(p.getProperty("scoring")),
+        split(p.getProperty("collectors")));
+  }
+
+  private static String join(List<Integer> l) {
+    return l.stream().map(String::valueOf).collect(Collectors.joining(","));
+  }
+
+  private static List<Integer> split(String s) {
+    if (s == null || s.isBlank()) {
+      return List.of();
+    }
+    return java.util.Arrays.stream(s.split(",")).map(Integer::parseInt).toList();
+  }
+
+  private static void store(Path file, Properties p, String comment) throws IOException {
+    try (Writer w = Files.newBufferedWriter(file)) {
+      p.store(w, comment);
+    }
+  }
+
+  /** {@code host:port,...} of every broker. */
+  public String bootstrapServers() {
+    return ports.brokers().stream().map(p -> "localhost:" + p).collect(Collectors.joining(","));
+  }
+
+  /** The registry's base URL. */
+  public String registryUrl() {
+    return "http://localhost:" + ports.registry();
+  }
+
+  /** HTTP port of scoring instance {@code i} (0-based). */
+  public int scoringPort(int i) {
+    return ports.scoring().get(i);
+  }
+
+  /** Controller listener port of KRaft node {@code i} (0-based). */
+  public int controllerPort(int i) {
+    return ports.controllers().get(i);
+  }
+
+  /** HTTP port of collector instance {@code i} (0-based). */
+  public int collectorPort(int i) {
+    return ports.collectors().get(i);
+  }
+
+  public int brokerCount() {
+    return options.brokers();
+  }
+
+  /** The replication factor every Loopline topic gets: 3 (or fewer brokers when there are). */
+  public int replicationFactor() {
+    return Math.min(3, options.brokers());
+  }
+
+  /** The client/app configuration of this cluster: what {@code loopline.properties} holds. */
+  public LooplineConfig config() {
+    return LooplineConfig.of(clientSettings());
+  }
+
+  private Map<String, String> clientSettings() {
+    Map<String, String> s = new TreeMap<>();
+    s.put(LooplineConfig.BOOTSTRAP_SERVERS, bootstrapServers());
+    s.put(LooplineConfig.REGISTRY_URL, registryUrl());
+    s.put("topic.replication.factor", String.valueOf(replicationFactor()));
+    s.put("model.store.uri", options.runDir().resolve("models").toUri().toString());
+    s.putAll(options.appSettings());
+    return s;
+  }
+
+  private void writeConfigs() throws IOException {
+    Path cfg = options.runDir().resolve("config");
+    Properties client = new Properties();
+    client.putAll(clientSettings());
+    store(cfg.resolve("loopline.properties"), client, "clients and apps of the local cluster");
+    String voters =
+        IntStream.range(0, options.brokers())
+            .mapToObj(i -> (i + 1) + "@localhost:" + ports.controllers().get(i))
+            .collect(Collectors.joining(","));
+    int rf = replicationFactor();
+    String minIsr = String.valueOf(Math.min(2, rf));
+    for (int i = 0; i < options.brokers(); i++) {
+      Path logDir = options.runDir().resolve("data/broker-" + (i + 1));
+      Files.createDirectories(logDir);
+      Properties p = new Properties();
+      p.put("process.roles", "broker,controller");
+      p.put("node.id", String.valueOf(i + 1));
+      p.put("controller.quorum.voters", voters);
+      p.put(
+          "listeners",
+          LISTENER
+              + "://localhost:"
+              + ports.brokers().get(i)
+              + ","
+              + CONTROLLER
+              + "://localhost:"
+              + ports.controllers().get(i));
+      p.put("advertised.listeners", LISTENER + "://localhost:" + ports.brokers().get(i));
+      p.put("listener.security.protocol.map", LISTENER + ":PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+      p.put("controller.listener.names", CONTROLLER);
+      p.put("inter.broker.listener.name", LISTENER);
+      p.put("log.dirs", logDir.toString());
+      p.put("default.replication.factor", String.valueOf(rf));
+      p.put("min.insync.replicas", minIsr);
+      p.put("offsets.topic.replication.factor", String.valueOf(rf));
+      p.put("offsets.topic.num.partitions", "6");
+      p.put("transaction.state.log.replication.factor", String.valueOf(rf));
+      p.put("transaction.state.log.min.isr", minIsr);
+      p.put("transaction.state.log.num.partitions", "6");
+      p.put("share.coordinator.state.topic.replication.factor", String.valueOf(rf));
+      p.put("share.coordinator.state.topic.min.isr", minIsr);
+      p.put("group.initial.rebalance.delay.ms", "0");
+      p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+      p.put("log.cleaner.dedupe.buffer.size", "8388608");
+      p.put("num.network.threads", "2");
+      p.put("num.io.threads", "2");
+      p.put("background.threads", "2");
+      p.put("num.recovery.threads.per.data.dir", "1");
+      p.put("num.replica.fetchers", "1");
+      p.put("auto.create.topics.enable", "false");
+      p.putAll(options.brokerOverrides());
+      store(cfg.resolve("broker-" + (i + 1) + ".properties"), p, "KRaft node " + (i + 1));
+      if (!Files.exists(logDir.resolve("meta.properties"))) {
+        format(i + 1, logDir);
+      }
+    }
+  }
+
+  private void format(int nodeId, Path logDir) throws IOException {
+    Path idFile = options.runDir().resolve("config/cluster.id");
+    if (!Files.exists(idFile)) {
+      Files.writeString(idFile, Uuid.randomUuid().toString());
+    }
+    try {
+      new Formatter()
+          .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+          .setNodeId(nodeId)
+          .setClusterId(Files.readString(idFile).trim())
+          .setDirectories(List.of(logDir.toString()))
+          .setMetadataLogDirectory(logDir.toString())
+          .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+          .setControllerListenerName(CONTROLLER)
+          .run();
+    } catch (Exception e) {
+      throw new IOException("cannot format KRaft storage in " + logDir + ": " + e, e);
+    }
+    LOG.info("formatted KRaft storage of node {} in {}", nodeId, logDir);
+  }
+
+  // ---------------------------------------------------------------- processes
+
+  /** Starts KRaft node {@code i} (1-based). Returns without waiting for it to serve. */
+  public void startBroker(int i) throws IOException {
+    start(
+        "broker-" + i,
+        List.of("-Xmx256m", "-Xms64m"),
+        "kafka.Kafka",
+        List.of(options.runDir().resolve("config/broker-" + i + ".properties").toString()));
+  }
+
+  /** Starts every broker and waits until all of them are registered and unfenced. */
+  public void startBrokers(Duration timeout) throws IOException {
+    for (int i = 1; i <= options.brokers(); i++) {
+      startBroker(i);
+    }
+    awaitBrokers(options.brokers(), timeout);
+  }
+
+  /** Waits until {@code n} brokers are in the cluster metadata. */
+  public void awaitBrokers(int n, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      while (true) {
+        try {
+          if (admin.describeCluster().nodes().get().size() >= n) {
+            return;
+          }
+        } catch (Exception e) {
+          // not up yet
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              n + " brokers not up after " + timeout + "; see " + options.runDir() + "/logs");
+        }
+        pause(250);
+      }
+    }
+  }
+
+  /** Starts the registry and waits until it answers. */
+  public void startRegistry(Duration timeout) throws IOException {
+    start(
+        "registry",
+        List.of("-Xmx128m"),
+        "dev.loopline.registry.server.RegistryServerMain",
+        List.of(
+            "--config",
+            options.runDir().resolve("config/loopline.properties").toString(),
+            "--port",
+            String.valueOf(ports.registry())));
+    awaitHttp(registryUrl() + "/subjects", timeout, false);
+  }
+
+  /** Starts scoring instance {@code i} (0-based); waits until its HTTP endpoint answers. */
+  public void startScoring(int i, Duration timeout) throws IOException {
+    Path cfg =
+        appConfig("scoring-" + i, Map.of("scoring.http.port", String.valueOf(scoringPort(i))));
+    start(
+        "scoring-" + i,
+        List.of("-Xmx256m", "-XX:MaxDirectMemorySize=128m"),
+        "dev.loopline.inference.ScoreCommand",
+        List.of("--config", cfg.toString()));
+    awaitHttp("http://localhost:" + scoringPort(i) + "/health", timeout, false);
+  }
+
+  /** Starts collector instance {@code i} (0-based); waits until its HTTP endpoint answers. */
+  public void startCollector(int i, Duration timeout) throws IOException {
+    Path cfg =
+        appConfig(
+            "collector-" + i, Map.of("collector.http.port", String.valueOf(collectorPort(i))));
+    start(
+        "collector-" + i,
+        List.of("-Xmx192m"),
+        "dev.loopline.feedback.CollectCommand",
+        List.of("--config", cfg.toString()));
+    awaitHttp("http://localhost:" + collectorPort(i) + "/health", timeout, false);
+  }
+
+  /** Every process of the cluster, brokers first; each waits for its dependencies. */
+  public void startAll(Duration timeout) throws IOException {
+    startBrokers(timeout);
+    startRegistry(timeout);
+    for (int i = 0; i < options.scoringInstances(); i++) {
+      startScoring(i, timeout);
+    }
+    for (int i = 0; i < options.collectorInstances(); i++) {
+      startCollector(i, timeout);
+    }
+  }
+
+  /** An app's config file: the cluster's settings plus its own port and state directories. */
+  private Path appConfig(String name, Map<String, String> own) throws IOException {
+    Properties p = new Properties();
+    p.putAll(clientSettings());
+    Path data = options.runDir().resolve("data").resolve(name);
+    p.put("scoring.work.dir", data.resolve("work").toString());
+    p.put("scoring.state.dir", data.resolve("state").toString());
+    p.put("collector.state.dir", data.resolve("state").toString());
+    p.putAll(own);
+    Path file = options.runDir().resolve("config").resolve(name + ".properties");
+    store(file, p, name);
+    return file;
+  }
+
+  private void start(String name, List<String> heap, String mainClass, List<String> args)
+      throws IOException {
+    Process old = processes.get(name);
+    if (old != null && old.isAlive()) {
+      throw new IllegalStateException(name + " is already running (pid " + old.pid() + ")");
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(heap);
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Dlogback.configurationFile=loopline-deploy-logback.xml");
+    cmd.addAll(options.jvmOptions());
+    cmd.add("-cp");
+    cmd.add(options.classpath());
+    cmd.add(mainClass);
+    cmd.addAll(args);
+    Path log = options.runDir().resolve("logs").resolve(name + ".log");
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    processes.put(name, p);
+    Files.writeString(options.runDir().resolve("pids").resolve(name + ".pid"), p.pid() + "\n");
+    LOG.info("started {} (pid {}), log {}", name, p.pid(), log);
+  }
+
+  /** SIGKILL: no shutdown hook, no flush, no commit. */
+  public void kill(String name) throws InterruptedException {
+    Process p = processes.get(name);
+    if (p != null && p.isAlive()) {
+      p.destroyForcibly();
+      p.waitFor();
+      LOG.info("killed {} (kill -9, pid {})", name, p.pid());
+    }
+  }
+
+  /** SIGTERM and wait (then SIGKILL after 60 s). */
+  public void stop(String name) throws InterruptedException {
+    Process p = processes.get(name);
+    if (p != null && p.isAlive()) {
+      p.destroy();
+      if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor();
+      }
+      LOG.info("stopped {} (pid {})", name, p.pid());
+    }
+  }
+
+  /** Whether this object started {@code name} and it is still running. */
+  public boolean isRunning(String name) {
+    Process p = processes.get(name);
+    return p != null && p.isAlive();
+  }
+
+  /** The log file of {@code name}. */
+  public Path log(String name) {
+    return options.runDir().resolve("logs").resolve(name + ".log");
+  }
+
+  /**
+   * Stops everything this object started: apps, then the registry, then all brokers at once (a
+   * KRaft node stopped last would wait for a quorum that is already gone).
+   */
+  @Override
+  public void close() {
+    List<String> names = new ArrayList<>(processes.keySet());
+    names.sort((a, b) -> Integer.compare(order(b), order(a)));
+    List<Process> brokers = new ArrayList<>();
+    for (String n : names) {
+      Process p = processes.get(n);
+      if (order(n) == 0) {
+        brokers.add(p);
+        p.destroy();
+        continue;
+      }
+      try {
+        stop(n);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+      }
+    }
+    for (Process p : brokers) {
+      try {
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  private static int order(String name) {
+    if (name.startsWith("broker-")) {
+      return 0;
+    }
+    return name.equals("registry") ? 1 : 2;
+  }
+
+  /** Waits until {@code url} answers (any status, or 200 only when {@code ok}). */
+  public static void awaitHttp(String url, Duration timeout, boolean ok) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      int status = status(url);
+      if (ok ? status == 200 : status > 0) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(url + " did not answer within " + timeout);
+      }
+      pause(250);
+    }
+  }
+
+  /** HTTP status of a GET, or -1 when nothing answers. */
+  public static int status(String url) {
+    return get(url).statusCode();
+  }
+
+  /** A GET; status -1 and an empty body when nothing answers. */
+  public static HttpResponse<String> get(String url) {
+    try {
+      return HTTP.send(
+          HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      return new NoResponse(url);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new NoResponse(url);
+    }
+  }
+
+  private static void pause(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** The answer when nothing listens. */
+  private record NoResponse(String url) implements HttpResponse<String> {
+    @Override
+    public int statusCode() {
+      return -1;
+    }
+
+    @Override
+    public HttpRequest request() {
+      return HttpRequest.newBuilder(URI.create(url)).build();
+    }
+
+    @Override
+    public java.util.Optional<HttpResponse<String>> previousResponse() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public java.net.http.HttpHeaders headers() {
+      return java.net.http.HttpHeaders.of(Map.of(), (a, b) -> true);
+    }
+
+    @Override
+    public String body() {
+      return "";
+    }
+
+    @Override
+    public java.util.Optional<javax.net.ssl.SSLSession> sslSession() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public URI uri() {
+      return URI.create(url);
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return HttpClient.Version.HTTP_1_1;
+    }
+  }
+}
