@@ -40,6 +40,9 @@ public final class ScoreCommand implements Callable<Integer> {
     } catch (LooplineConfig.ConfigException | IllegalArgumentException e) {
       System.err.println("loopline score: " + e.getMessage());
       return 2;
+    } catch (org.apache.kafka.common.KafkaException e) {
+      System.err.println("loopline score: cannot reach the cluster: " + e.getMessage());
+      return 1;
     } catch (java.io.IOException e) {
       System.err.println("loopline score: cannot read " + configFile + ": " + e.getMessage());
       return 2;
@@ -57,15 +60,17 @@ public final class ScoreCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The command with its one-line handling of bad arguments (what {@link #main} runs). */
+  static CommandLine commandLine() {
+    return new CommandLine(new ScoreCommand())
+        .setParameterExceptionHandler(
+            (ex, a) -> {
+              ex.getCommandLine().getErr().println("loopline score: " + ex.getMessage());
+              return 2;
+            });
+  }
+
   public static void main(String[] args) {
-    int rc =
-        new CommandLine(new ScoreCommand())
-            .setParameterExceptionHandler(
-                (ex, a) -> {
-                  ex.getCommandLine().getErr().println("loopline score: " + ex.getMessage());
-                  return 2;
-                })
-            .execute(args);
-    System.exit(rc);
+    System.exit(commandLine().execute(args));
   }
 }
