@@ -3,6 +3,7 @@ package dev.loopline.retrain;
 import dev.loopline.avro.ModelVersion;
 import dev.loopline.avro.PartitionOffset;
 import dev.loopline.config.LooplineConfig;
+import dev.loopline.model.store.Sha256;
 import dev.loopline.retrain.job.BootstrapFile;
 import dev.loopline.retrain.job.FeedbackDeserializer;
 import dev.loopline.retrain.job.FeedbackRecord;
@@ -131,6 +132,11 @@ public final class RetrainService {
     if (offsets.isEmpty()) {
       throw new IllegalStateException("feedback topic '" + topics.feedback() + "' does not exist");
     }
+    String bootstrapFile = config.get(RetrainSettings.BOOTSTRAP_FILE);
+    if (bootstrapFile != null && !bootstrapFile.isBlank()) {
+      // Recorded with the version, so its training ids can be recomputed later.
+      config = config.with(RetrainSettings.BOOTSTRAP_SHA256, Sha256.of(Path.of(bootstrapFile)));
+    }
     Set<String> forgotten = ModelRegistryReader.liveKeys(config, topics.forgotten());
     RetrainPlan plan = plan(config, history, topics.feedback(), offsets, started, forgotten);
     LOG.info(
@@ -144,7 +150,6 @@ public final class RetrainService {
         plan.split.holdoutFraction());
 
     List<FeedbackRecord> bootstrap = List.of();
-    String bootstrapFile = config.get(RetrainSettings.BOOTSTRAP_FILE);
     if (bootstrapFile != null && !bootstrapFile.isBlank()) {
       bootstrap = BootstrapFile.read(Path.of(bootstrapFile));
       LOG.info("Bootstrap file {}: {} examples", bootstrapFile, bootstrap.size());

@@ -60,6 +60,36 @@ class RetrainFailuresIntegrationTest {
   }
 
   @Test
+  void aFirstModelFromABootstrapFileAlone() throws Exception {
+    LooplineConfig config = RetrainFixture.config("boot-it", dir);
+    StringBuilder lines = new StringBuilder();
+    for (var e : new Tickets(4, "s", T0).next(600, TRIAGE)) {
+      lines.append(
+          String.format(
+              "{\"eventId\":\"%s\",\"text\":\"%s\",\"label\":\"%s\",\"occurredAt\":\"%s\"}%n",
+              e.getEventId(), e.getText(), e.getLabel(), e.getOccurredAt()));
+    }
+    Path seed = Files.writeString(dir.resolve("seed.jsonl"), lines + "not json\n");
+
+    StringWriter out = new StringWriter();
+    CommandLine cl = new CommandLine(new RetrainCommand(() -> config, RetrainFixture.service()));
+    cl.setOut(new PrintWriter(out));
+    assertThat(cl.execute("--bootstrap", seed.toString(), "--no-progress"))
+        .as(out.toString())
+        .isZero();
+
+    assertThat(out.toString()).contains("boot-it v1 PROMOTED").contains("bad bootstrap line: 1");
+    var v1 = RetrainFixture.history(config).version(1).orElseThrow();
+    assertThat(v1.getLabels())
+        .as("labels from the data")
+        .containsExactly("Account", "Billing", "Shipping", "Technical");
+    assertThat(v1.getMetricsBySource()).containsOnlyKeys("BOOTSTRAP");
+    assertThat(v1.getTrainer())
+        .containsEntry("bootstrap.file", seed.toAbsolutePath().toString())
+        .containsEntry("bootstrap.sha256", dev.loopline.model.store.Sha256.of(seed));
+  }
+
+  @Test
   void aStoreThatCannotBeWrittenAnnouncesNothing() throws Exception {
     Path blocker = Files.writeString(dir.resolve("not-a-directory"), "x");
     LooplineConfig config =

@@ -21,6 +21,10 @@ public final class RetrainSettings {
   public static final String DEVICE = "retrain.device";
   public static final String WARM_START = "retrain.warm.start";
   public static final String BOOTSTRAP_FILE = "retrain.bootstrap.file";
+
+  /** Set by the service: the bootstrap file's digest, recorded with the version. */
+  public static final String BOOTSTRAP_SHA256 = "retrain.bootstrap.sha256";
+
   public static final String WORK_DIR = "retrain.work.dir";
   public static final String PARALLELISM = "retrain.parallelism";
 

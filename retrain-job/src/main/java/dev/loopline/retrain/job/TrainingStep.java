@@ -338,6 +338,10 @@ public final class TrainingStep {
     trainerInfo.put("gpu.resources", gpuResources);
     trainerInfo.putIfAbsent("device", device);
     trainerInfo.put("warm.start", warm == null ? "none" : "v" + plan.production.version());
+    if (config.get(RetrainSettings.BOOTSTRAP_FILE) != null) {
+      trainerInfo.put("bootstrap.file", config.get(RetrainSettings.BOOTSTRAP_FILE));
+      trainerInfo.put("bootstrap.sha256", config.get(RetrainSettings.BOOTSTRAP_SHA256, ""));
+    }
     result.device = trainerInfo.get("device");
     LOG.info("Trained {} v{} on device {}", plan.modelName, plan.nextVersion, result.device);
     Integer parent = warm == null ? null : plan.production.version();
