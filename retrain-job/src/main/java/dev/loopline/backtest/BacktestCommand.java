@@ -234,9 +234,11 @@ public final class BacktestCommand implements Callable<Integer> {
   /** Redraws the replay progress from {@link BacktestProgress} twice a second (local mode). */
   static final class ProgressBar implements AutoCloseable {
     private final Thread thread;
+    private final PrintWriter err;
     private volatile boolean running = true;
 
     ProgressBar(PrintWriter err) {
+      this.err = err;
       long base = BacktestProgress.scored();
       long t0 = System.nanoTime();
       thread =
@@ -251,7 +253,11 @@ public final class BacktestCommand implements Callable<Integer> {
                   long done = BacktestProgress.scored() - base;
                   if (done > 0) {
                     double s = (System.nanoTime() - t0) / 1e9;
-                    err.print("\r" + BacktestProgress.render(done, done, done / s) + "   ");
+                    err.print(
+                        "\r"
+                            + BacktestProgress.render(
+                                done, Math.max(done, BacktestProgress.expected()), done / s)
+                            + "   ");
                     err.flush();
                   }
                 }
@@ -265,6 +271,13 @@ public final class BacktestCommand implements Callable<Integer> {
     public void close() {
       running = false;
       thread.interrupt();
+      try {
+        thread.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      err.println();
+      err.flush();
     }
   }
 }

@@ -88,11 +88,32 @@ public final class BacktestJob {
     return r;
   }
 
-  /** Builds, attaches {@code sink} to the rows and runs the job. */
-  public JobExecutionResult execute(StreamExecutionEnvironment env, Sink<BacktestRow> sink)
+  /** The report's JSON (one element), built on one task from {@link #build}'s rows. */
+  public DataStream<String> report(StreamExecutionEnvironment env) {
+    return build(env)
+        .transform("report", TypeInformation.of(String.class), new ReportOperator(plan))
+        .uid("report")
+        .setParallelism(1)
+        .setMaxParallelism(1);
+  }
+
+  /**
+   * Builds, attaches {@code sink} to the report's JSON and runs the job; the JSON is also the
+   * result's accumulator {@link ReportOperator#ACCUMULATOR} (see {@link #reportOf}).
+   */
+  public JobExecutionResult execute(StreamExecutionEnvironment env, Sink<String> sink)
       throws Exception {
-    build(env).sinkTo(sink).name("rows").uid("rows-sink");
+    report(env).sinkTo(sink).name("report-sink").uid("report-sink");
     return env.execute("loopline-backtest " + describe());
+  }
+
+  /** The report a finished job left in its accumulator. */
+  public static BacktestReport reportOf(JobExecutionResult result) {
+    java.util.List<String> json = result.getAccumulatorResult(ReportOperator.ACCUMULATOR);
+    if (json == null || json.size() != 1) {
+      throw new IllegalStateException("the backtest job left no report");
+    }
+    return ReportRenderer.parse(json.get(0));
   }
 
   String describe() {

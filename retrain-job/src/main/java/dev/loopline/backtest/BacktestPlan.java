@@ -2,6 +2,7 @@ package dev.loopline.backtest;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -14,6 +15,10 @@ import java.util.Set;
  * @param workDir local directory where tasks unpack artifacts
  * @param sliceAttribute event attribute to slice by, or null
  * @param forgotten event ids removed on request: never evaluated
+ * @param policy the decision policy's settings the figures are computed under
+ * @param includeTrained keep (and flag) events a version trained on instead of excluding them
+ * @param from start of the range (ISO-8601), for the report
+ * @param to end of the range (exclusive), for the report
  */
 public record BacktestPlan(
     List<VersionSpec> versions,
@@ -22,12 +27,17 @@ public record BacktestPlan(
     String workDir,
     String sliceAttribute,
     Set<String> forgotten,
-    int batchSize)
+    int batchSize,
+    Map<String, String> policy,
+    boolean includeTrained,
+    String from,
+    String to)
     implements Serializable {
 
   public BacktestPlan {
     versions = List.copyOf(versions);
     forgotten = Set.copyOf(forgotten);
+    policy = new java.util.TreeMap<>(policy);
     if (versions.isEmpty() || versions.size() > 63) {
       throw new IllegalArgumentException("between 1 and 63 versions, got " + versions.size());
     }

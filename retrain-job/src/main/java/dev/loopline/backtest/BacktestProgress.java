@@ -10,11 +10,21 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BacktestProgress {
 
   private static final AtomicLong SCORED = new AtomicLong();
+  private static final AtomicLong EXPECTED = new AtomicLong();
 
   private BacktestProgress() {}
 
   public static long scored() {
     return SCORED.get();
+  }
+
+  /** Records read by the replay now starting (an upper bound: records outside the range drop). */
+  public static long expected() {
+    return EXPECTED.get();
+  }
+
+  static void expect(long records) {
+    EXPECTED.set(records);
   }
 
   static void add(long n) {

@@ -31,7 +31,6 @@ import java.util.function.Function;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.CloseableIterator;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
@@ -124,6 +123,7 @@ public final class BacktestService {
         topics.events(),
         range.start(),
         range.stop());
+    BacktestProgress.expect(total);
     Set<String> forgotten = ModelRegistryReader.liveKeys(config, topics.forgotten());
     BacktestPlan plan =
         new BacktestPlan(
@@ -133,7 +133,11 @@ public final class BacktestService {
             workDir,
             req.slice(),
             forgotten,
-            config.getInt("backtest.batch.size", 256));
+            config.getInt("backtest.batch.size", 256),
+            policy.toConfig(),
+            req.includeTrained(),
+            req.from().toString(),
+            req.to().toString());
     BacktestJob job =
         new BacktestJob(
             eventsSource(config, topics.events(), range, req),
@@ -142,22 +146,11 @@ public final class BacktestService {
                 ? predictionsSource(config, topics.predictions(), plan.servedModelName())
                 : null,
             plan);
-    ReportBuilder builder =
-        new ReportBuilder(
-            versions,
-            policy,
-            req.slice(),
-            req.includeTrained(),
-            req.from().toString(),
-            req.to().toString());
     StreamExecutionEnvironment env = environments.apply(config);
-    try (CloseableIterator<BacktestRow> rows =
-        job.build(env).executeAndCollect("loopline-backtest " + job.describe())) {
-      while (rows.hasNext()) {
-        builder.add(rows.next());
-      }
-    }
-    BacktestReport report = builder.build();
+    BacktestReport report =
+        BacktestJob.reportOf(
+            job.execute(
+                env, new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>()));
     if (!notes.isEmpty()) {
       List<String> missing = new ArrayList<>(report.missing());
       missing.addAll(notes);

@@ -34,6 +34,19 @@ public final class ReportRenderer {
     }
   }
 
+  /** Reads {@link #json}'s output back. */
+  public static BacktestReport parse(String json) {
+    try {
+      return new ObjectMapper()
+          .configure(
+              com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+              false)
+          .readValue(json, BacktestReport.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The terminal table: one line per version and one for what served. */
   public static String table(BacktestReport r) {
     StringBuilder sb = new StringBuilder();

@@ -106,6 +106,17 @@ class ReportBuilderTest {
   }
 
   @Test
+  void theJsonFormReadsBackToTheSameReport() {
+    BacktestReport r = sixEvents(false);
+    String json = ReportRenderer.json(r);
+    BacktestReport back = ReportRenderer.parse(json);
+    assertThat(ReportRenderer.json(back)).isEqualTo(json);
+    assertThat(back.versions().get(0).report().confusion())
+        .isDeepEqualTo(new long[][] {{2, 0}, {1, 2}});
+    assertThat(back.versions().get(0).sweep().get(99).precision()).isNaN();
+  }
+
+  @Test
   void includeTrainedKeepsAndCountsTheTrainedEvents() {
     BacktestReport r = sixEvents(true);
     assertThat(r.versions().get(1).trainedOn()).isEqualTo(1);

@@ -1,0 +1,262 @@
+package dev.loopline.bench;
+
+import dev.loopline.avro.Event;
+import dev.loopline.avro.LabelSource;
+import dev.loopline.avro.LabeledExample;
+import dev.loopline.avro.Lineage;
+import dev.loopline.avro.ModelVersion;
+import dev.loopline.avro.PartitionOffset;
+import dev.loopline.avro.Verdict;
+import dev.loopline.backtest.BacktestReport;
+import dev.loopline.backtest.BacktestService;
+import dev.loopline.config.LooplineConfig;
+import dev.loopline.embedded.EmbeddedPlatform;
+import dev.loopline.launcher.sim.GeneratedTicket;
+import dev.loopline.launcher.sim.TicketGenerator;
+import dev.loopline.model.artifact.ModelMetadata;
+import dev.loopline.model.features.Featurizer;
+import dev.loopline.model.features.FeaturizerSpec;
+import dev.loopline.model.features.SparseVector;
+import dev.loopline.model.store.ModelStores;
+import dev.loopline.model.train.ArtifactPackager;
+import dev.loopline.model.train.TrainedModel;
+import dev.loopline.model.train.Trainer;
+import dev.loopline.model.train.TrainerConfig;
+import dev.loopline.retrain.RetrainService;
+import dev.loopline.retrain.registry.ModelRegistryReader;
+import dev.loopline.serde.AvroSerdes;
+import dev.loopline.topics.Topics;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Backtest replay throughput: events/s for N synthetic tickets (default 1,000,000; 10% labelled on
+ * {@code feedback}) on an embedded broker, replayed by {@code BacktestService} on the local Flink
+ * MiniCluster (parallelism 2) through one and then two model versions (the default featurizer and
+ * model, trained here on 5,000 tickets). The time is the whole run as the CLI sees it: resolving
+ * and verifying versions, finding offsets, reading forgotten, the job (replay, featurize, score,
+ * join) and the report. Target: at least 50,000 events/s per version on a 2-core machine.
+ *
+ * <p>Run: {@code java -Xmx3g -XX:MaxDirectMemorySize=512m -cp <classpath>
+ * dev.loopline.bench.BacktestBenchmark [events]}.
+ */
+public final class BacktestBenchmark {
+
+  private static final String NAME = "bench";
+
+  private BacktestBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    Path dir = Files.createTempDirectory("backtest-bench-");
+    try (EmbeddedPlatform platform = EmbeddedPlatform.start(EmbeddedPlatform.Options.forTests())) {
+      LooplineConfig config =
+          platform
+              .config()
+              .with(
+                  Map.of(
+                      "model.store.uri", dir.resolve("store").toUri().toString(),
+                      "backtest.work.dir", dir.resolve("work").toString()));
+      Topics topics = Topics.from(config);
+      // Recent event times (10 per second, ending about now): the topic's time-based retention
+      // (7 days) would otherwise delete the history before it is replayed.
+      TicketGenerator.Settings settings =
+          TicketGenerator.Settings.defaults(7L)
+              .withStart(Instant.now().minus(Duration.ofMillis(100L * n + 3_600_000L)))
+              .withMeanGap(Duration.ofMillis(100));
+      List<String> labels = TicketGenerator.DEFAULT_LABELS;
+
+      long t0 = System.nanoTime();
+      Instant[] range = produce(config, topics, new TicketGenerator(settings), n);
+      double produceSeconds = (System.nanoTime() - t0) / 1e9;
+      Map<Integer, Long> feedbackEnd = ModelRegistryReader.endOffsets(config, topics.feedback());
+      Map<Integer, Long> eventsEnd = ModelRegistryReader.endOffsets(config, topics.events());
+      long stored = eventsEnd.values().stream().mapToLong(Long::longValue).sum();
+      if (stored != n) {
+        throw new IllegalStateException(
+            "expected " + n + " events on " + topics.events() + ", found " + eventsEnd);
+      }
+
+      FeaturizerSpec spec = FeaturizerSpec.defaults();
+      Featurizer featurizer = new Featurizer(spec);
+      List<GeneratedTicket> train =
+          new TicketGenerator(TicketGenerator.Settings.defaults(99L)).take(5000);
+      List<SparseVector> x = new ArrayList<>();
+      int[] y = new int[train.size()];
+      for (int i = 0; i < y.length; i++) {
+        GeneratedTicket t = train.get(i);
+        x.add(featurizer.featurize(t.event().getText(), t.event().getAttributes()));
+        y[i] = labels.indexOf(t.label());
+      }
+      for (int v = 1; v <= 2; v++) {
+        publish(config, topics, v, labels, spec, x, y, feedbackEnd, train.get(0));
+      }
+
+      BacktestService service = new BacktestService(RetrainService::defaultEnvironment);
+      List<String> lines = new ArrayList<>();
+      for (List<String> models : List.of(List.of(NAME + ":1"), List.of(NAME + ":1", NAME + ":2"))) {
+        BacktestService.Request req =
+            new BacktestService.Request(range[0], range[1], models, Map.of(), "channel", false);
+        t0 = System.nanoTime();
+        BacktestReport r = service.run(config, req);
+        double s = (System.nanoTime() - t0) / 1e9;
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "%d version(s): %,d events in %.1f s = %,.0f events/s (%,.0f version-scorings/s);"
+                    + " %,d labelled, %s trained-on excluded",
+                models.size(),
+                r.eventsReplayed(),
+                s,
+                r.eventsReplayed() / s,
+                r.eventsReplayed() * models.size() / s,
+                r.labelled(),
+                r.versions().stream().map(v -> Long.toString(v.trainedOn())).toList()));
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%nBacktest benchmark, %,d events (produced in %.1f s), %d cores, max heap %d MiB, JDK"
+              + " %s; featurizer 2^%d, Flink local parallelism 2, batch 256%n",
+          n,
+          produceSeconds,
+          Runtime.getRuntime().availableProcessors(),
+          Runtime.getRuntime().maxMemory() >> 20,
+          System.getProperty("java.version"),
+          spec.hashBits());
+      lines.forEach(System.out::println);
+    }
+  }
+
+  /**
+   * Produces {@code n} events (record timestamp = occurredAt) and labels every tenth on feedback.
+   */
+  private static Instant[] produce(
+      LooplineConfig config, Topics topics, TicketGenerator gen, int n) {
+    Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    Instant first = Instant.MAX;
+    Instant last = Instant.MIN;
+    try (KafkaProducer<String, Event> events = producer(config, props, Event.class);
+        KafkaProducer<String, LabeledExample> feedback =
+            producer(config, props, LabeledExample.class)) {
+      for (int i = 0; i < n; i++) {
+        GeneratedTicket t = gen.next();
+        Event e = t.event();
+        first = e.getOccurredAt().isBefore(first) ? e.getOccurredAt() : first;
+        last = e.getOccurredAt().isAfter(last) ? e.getOccurredAt() : last;
+        events.send(
+            new ProducerRecord<>(
+                topics.events(), null, e.getOccurredAt().toEpochMilli(), e.getId(), e));
+        if (i % 10 == 0) {
+          feedback.send(
+              new ProducerRecord<>(
+                  topics.feedback(),
+                  e.getId(),
+                  LabeledExample.newBuilder()
+                      .setEventId(e.getId())
+                      .setText(e.getText())
+                      .setAttributes(e.getAttributes())
+                      .setOccurredAt(e.getOccurredAt())
+                      .setLabel(t.label())
+                      .setSource(LabelSource.TRIAGE)
+                      .setLabeledBy("bench")
+                      .setLabeledAt(e.getOccurredAt().plus(Duration.ofMinutes(5)))
+                      .build()));
+        }
+      }
+      events.flush();
+      feedback.flush();
+    }
+    return new Instant[] {first, last.plusMillis(1)};
+  }
+
+  private static <T extends SpecificRecord> KafkaProducer<String, T> producer(
+      LooplineConfig config, Map<String, Object> props, Class<T> type) {
+    return new KafkaProducer<>(
+        props,
+        new StringSerializer(),
+        AvroSerdes.specific(type, config.registryClientProps(), false).serializer());
+  }
+
+  /** Trains, stores and records version {@code v} (lineage: half of feedback trained on). */
+  private static void publish(
+      LooplineConfig config,
+      Topics topics,
+      int v,
+      List<String> labels,
+      FeaturizerSpec spec,
+      List<SparseVector> x,
+      int[] y,
+      Map<Integer, Long> feedbackEnd,
+      GeneratedTicket canary)
+      throws Exception {
+    Path dir = Path.of(config.get("backtest.work.dir")).resolve("train-" + v);
+    Path zip = dir.resolve("bench-" + v + ".zip");
+    String sha;
+    TrainerConfig tc = TrainerConfig.defaults().withEpochs(2, 1).withSeed(v).withDevice("cpu");
+    try (TrainedModel m =
+        new Trainer().train(labels, spec, x, y, List.of(), new int[0], tc, null, null)) {
+      ModelMetadata md =
+          ArtifactPackager.metadata(
+              m,
+              spec,
+              NAME,
+              v,
+              Instant.now(),
+              v == 1 ? null : v - 1,
+              x.size(),
+              null,
+              null,
+              Map.of());
+      sha =
+          ArtifactPackager.write(
+              m,
+              md,
+              List.of(
+                  new ArtifactPackager.CanaryInput(
+                      canary.event().getText(), canary.event().getAttributes())),
+              zip);
+    }
+    URI uri = ModelStores.forUri(config.get("model.store.uri")).put(NAME, v, zip);
+    List<PartitionOffset> offsets = new ArrayList<>();
+    feedbackEnd.forEach((p, o) -> offsets.add(new PartitionOffset(p, o / 2)));
+    ModelVersion mv =
+        ModelVersion.newBuilder()
+            .setName(NAME)
+            .setVersion(v)
+            .setArtifactUri(uri.toString())
+            .setSha256(sha)
+            .setCreatedAt(Instant.now())
+            .setLabels(labels)
+            .setFeaturizerFingerprint(new Featurizer(spec).fingerprint())
+            .setVerdict(Verdict.CANDIDATE)
+            .setLineage(
+                Lineage.newBuilder()
+                    .setFeedbackTopic(topics.feedback())
+                    .setFeedbackOffsets(offsets)
+                    .setSplitSeed(42L)
+                    .setHoldoutFraction(0.2)
+                    .setParentVersion(v == 1 ? null : v - 1)
+                    .setParentChain(v == 1 ? List.of() : List.of(v - 1))
+                    .build())
+            .build();
+    Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
+    try (KafkaProducer<String, ModelVersion> p = producer(config, props, ModelVersion.class)) {
+      p.send(new ProducerRecord<>(topics.modelVersions(), NAME + ":" + v, mv)).get();
+    }
+  }
+}
