@@ -236,6 +236,7 @@ public final class BacktestCommand implements Callable<Integer> {
     private final Thread thread;
     private final PrintWriter err;
     private volatile boolean running = true;
+    private volatile boolean drawn;
 
     ProgressBar(PrintWriter err) {
       this.err = err;
@@ -259,6 +260,7 @@ public final class BacktestCommand implements Callable<Integer> {
                                 done, Math.max(done, BacktestProgress.expected()), done / s)
                             + "   ");
                     err.flush();
+                    drawn = true;
                   }
                 }
               },
@@ -276,8 +278,10 @@ public final class BacktestCommand implements Callable<Integer> {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      err.println();
-      err.flush();
+      if (drawn) {
+        err.println();
+        err.flush();
+      }
     }
   }
 }
