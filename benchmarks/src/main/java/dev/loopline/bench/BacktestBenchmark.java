@@ -105,6 +105,16 @@ public final class BacktestBenchmark {
         publish(config, topics, v, labels, spec, x, y, feedbackEnd, train.get(0));
       }
 
+      // The serving featurizer alone, one thread, on the replayed kind of ticket: the job's floor.
+      List<GeneratedTicket> sample =
+          new TicketGenerator(TicketGenerator.Settings.defaults(5L)).take(20_000);
+      t0 = System.nanoTime();
+      long nnz = 0;
+      for (GeneratedTicket t : sample) {
+        nnz += featurizer.featurize(t.event().getText(), t.event().getAttributes()).size();
+      }
+      double featurizeRate = sample.size() / ((System.nanoTime() - t0) / 1e9);
+
       BacktestService service = new BacktestService(RetrainService::defaultEnvironment);
       List<String> lines = new ArrayList<>();
       for (List<String> models : List.of(List.of(NAME + ":1"), List.of(NAME + ":1", NAME + ":2"))) {
@@ -136,6 +146,11 @@ public final class BacktestBenchmark {
           Runtime.getRuntime().maxMemory() >> 20,
           System.getProperty("java.version"),
           spec.hashBits());
+      System.out.printf(
+          Locale.ROOT,
+          "featurize alone, one thread: %,.0f events/s (%.0f non-zeros/event)%n",
+          featurizeRate,
+          nnz / (double) sample.size());
       lines.forEach(System.out::println);
     }
   }
