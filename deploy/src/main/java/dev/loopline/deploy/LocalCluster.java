@@ -366,9 +366,16 @@ public final class LocalCluster implements AutoCloseable {
         } catch (Exception e) {
           // not up yet
         }
-        if (System.nanoTime() > deadline) {
+        String dead = deadProcesses("broker-");
+        if (!dead.isEmpty() || System.nanoTime() > deadline) {
           throw new IllegalStateException(
-              n + " brokers not up after " + timeout + "; see " + options.runDir() + "/logs");
+              n
+                  + " brokers not up after "
+                  + Duration.ofNanos(System.nanoTime() - deadline + timeout.toNanos())
+                  + "; see "
+                  + options.runDir()
+                  + "/logs"
+                  + dead);
         }
         pause(250);
       }
@@ -489,6 +496,26 @@ public final class LocalCluster implements AutoCloseable {
       }
       LOG.info("stopped {} (pid {})", name, p.pid());
     }
+  }
+
+  /** Exit code and last log lines of each process named {@code prefix...} that has exited. */
+  public String deadProcesses(String prefix) {
+    StringBuilder sb = new StringBuilder();
+    processes.forEach(
+        (name, p) -> {
+          if (name.startsWith(prefix) && !p.isAlive()) {
+            sb.append("\n").append(name).append(" exited with ").append(p.exitValue()).append(":");
+            try {
+              List<String> lines = Files.readAllLines(log(name));
+              lines
+                  .subList(Math.max(0, lines.size() - 15), lines.size())
+                  .forEach(l -> sb.append("\n  ").append(l));
+            } catch (IOException e) {
+              sb.append(" (no log: ").append(e.getMessage()).append(')');
+            }
+          }
+        });
+    return sb.toString();
   }
 
   /** Whether this object started {@code name} and it is still running. */
