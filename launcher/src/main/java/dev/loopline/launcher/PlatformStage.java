@@ -11,11 +11,11 @@ import java.util.TreeMap;
  * topics. The configuration it hands on points at them; only {@code topic.*} settings are passed to
  * the platform, since the user's security settings belong to remote clusters, not to it.
  */
-final class PlatformStage implements EmbeddedLoop.Stage {
+public final class PlatformStage implements EmbeddedLoop.Stage {
 
   private final EmbeddedPlatform.Options options;
 
-  PlatformStage(EmbeddedPlatform.Options options) {
+  public PlatformStage(EmbeddedPlatform.Options options) {
     this.options = options;
   }
 

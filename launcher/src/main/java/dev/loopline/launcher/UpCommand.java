@@ -1,6 +1,7 @@
 package dev.loopline.launcher;
 
 import dev.loopline.embedded.EmbeddedPlatform;
+import dev.loopline.launcher.loop.DemoLoop;
 import dev.loopline.topics.TopicSpec;
 import dev.loopline.topics.Topics;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -22,17 +24,23 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code loopline up}: the whole loop on one machine. Today that is the platform (a KRaft broker,
- * the schema registry and the core topics); the scoring app, the collector, the retrain scheduler
- * and the traffic simulator join as further {@link EmbeddedLoop.Stage}s in {@link #stages}. Stops
- * cleanly on Ctrl-C (stages in reverse order).
+ * {@code loopline up}: the whole loop on one machine: the platform (a KRaft broker, the schema
+ * registry and the core topics), then {@link DemoLoop}'s stages (version 1 from a seed set, the
+ * scoring app, the collector and its console, the retrain scheduler, synthetic traffic with drift
+ * and a simulated agent, and a status line). {@code --platform-only} starts just the platform.
+ * Stops cleanly on Ctrl-C (stages in reverse order); a second start on the same data directory
+ * resumes.
  */
 @Command(
     name = "up",
     sortOptions = false,
     description = {
-      "Start the embedded platform: Kafka broker, schema registry, core topics.",
-      "Prints where everything listens and runs until Ctrl-C."
+      "Start the whole loop: Kafka broker, schema registry, core topics, version 1 from a seed"
+          + " set, scoring app, feedback collector and console, retrain scheduler, synthetic"
+          + " traffic with drift and a simulated agent.",
+      "Prints where everything listens, then a status line every few seconds, until Ctrl-C.",
+      "Demo settings: -D demo.events.per.second=20 -D demo.drift.after.events=1500"
+          + " -D demo.retrain.every=90s -D demo.retrain.min.new.labels=300 (see the README)."
     })
 public final class UpCommand implements Callable<Integer> {
 
@@ -68,6 +76,11 @@ public final class UpCommand implements Callable<Integer> {
       description = "Use temporary storage, deleted on exit (ignores --data-dir).")
   boolean temporary;
 
+  @Option(
+      names = "--platform-only",
+      description = "Start only the broker, the registry and the core topics.")
+  boolean platformOnly;
+
   private final CountDownLatch stop = new CountDownLatch(1);
 
   @Override
@@ -87,16 +100,23 @@ public final class UpCommand implements Callable<Integer> {
             + (dir == null ? " (temporary storage)" : " (data in " + dir + ")")
             + " ...");
     out.flush();
+    Path loopDir = null;
+    if (!platformOnly) {
+      loopDir = dir == null ? Files.createTempDirectory("loopline-loop") : dir.resolve("loop");
+    }
+    Path tempLoopDir = dir == null ? loopDir : null;
     EmbeddedLoop loop;
     try {
-      loop = EmbeddedLoop.start(cli.config(), stages(dir));
+      loop = EmbeddedLoop.start(cli.config(), stages(dir, loopDir, out));
     } catch (RuntimeException e) {
+      deleteQuietly(tempLoopDir);
       throw explain(e);
     }
     Thread hook =
         new Thread(
             () -> {
               loop.close();
+              deleteQuietly(tempLoopDir);
               stop.countDown();
             },
             "loopline-up-shutdown");
@@ -111,8 +131,15 @@ public final class UpCommand implements Callable<Integer> {
                     ", ", Topics.from(loop.config()).core().stream().map(TopicSpec::name).toList()),
             100));
     out.println();
-    out.println("Try:  bin/loopline produce --file examples/tickets.jsonl");
-    out.println("      bin/loopline topics");
+    if (platformOnly) {
+      out.println("Try:  bin/loopline produce --file examples/tickets.jsonl");
+      out.println("      bin/loopline topics");
+    } else {
+      out.println(
+          "Watch accuracy drop when the drift starts, corrections pile up, a retrain publish");
+      out.println(
+          "a new version, the app swap it in, and accuracy recover (status every few seconds).");
+    }
     out.println("Loopline is up. Press Ctrl-C to stop.");
     out.flush();
     try {
@@ -127,6 +154,7 @@ public final class UpCommand implements Callable<Integer> {
         // Already shutting down.
       }
       loop.close();
+      deleteQuietly(tempLoopDir);
       Thread.currentThread().interrupt();
     }
     out.println("Loopline stopped.");
@@ -134,11 +162,27 @@ public final class UpCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** The components of the loop, in start order. */
-  List<EmbeddedLoop.Stage> stages(Path dir) {
+  /** The components of the loop, in start order ({@code loopDir} null: the platform only). */
+  List<EmbeddedLoop.Stage> stages(Path dir, Path loopDir, PrintWriter out) {
     EmbeddedPlatform.Options options =
         EmbeddedPlatform.Options.standard(dir).withPorts(kafkaPort, registryPort);
-    return List.of(new PlatformStage(options));
+    List<EmbeddedLoop.Stage> stages = new ArrayList<>();
+    stages.add(new PlatformStage(options));
+    if (loopDir != null) {
+      stages.addAll(new DemoLoop(loopDir, kafkaPort == 0, out).stages());
+    }
+    return stages;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try {
+      deleteRecursively(dir);
+    } catch (IOException | RuntimeException e) {
+      // Temporary files; the OS cleans its temp directory.
+    }
   }
 
   static String table(List<EmbeddedLoop.Endpoint> endpoints) {

@@ -227,7 +227,13 @@ class LauncherIntegrationTest {
                 exit.set(
                     LooplineCli.run(
                         new String[] {
-                          "up", "--temporary", "--kafka-port", "0", "--registry-port", "0"
+                          "up",
+                          "--platform-only",
+                          "--temporary",
+                          "--kafka-port",
+                          "0",
+                          "--registry-port",
+                          "0"
                         },
                         o,
                         e,

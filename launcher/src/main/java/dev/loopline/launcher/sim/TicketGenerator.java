@@ -260,6 +260,36 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
     return out;
   }
 
+  /**
+   * Ticket {@code i} as if it occurred at {@code occurredAt}: what a live traffic source needs to
+   * resume after the last index it sent, stamping events with the wall clock.
+   */
+  public GeneratedTicket at(long i, Instant occurredAt) {
+    if (i < 0) {
+      throw new IllegalArgumentException("index must not be negative: " + i);
+    }
+    return ticket(i, occurredAt);
+  }
+
+  /** The true label of ticket {@code i}, without generating its text (cheap: one draw). */
+  public String labelAt(long i) {
+    return settings
+        .labels()
+        .get(pickLabel(new SplittableRandom(mix(settings.seed(), i)).nextDouble()));
+  }
+
+  /** The index in an id this generator made, or -1 when another generator (or seed) made it. */
+  public long indexOf(String id) {
+    if (id == null || !id.startsWith(idPrefix) || id.length() == idPrefix.length()) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(id.substring(idPrefix.length()));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   private GeneratedTicket ticket(long i, Instant occurredAt) {
     SplittableRandom r = new SplittableRandom(mix(settings.seed(), i));
     int li = pickLabel(r.nextDouble());

@@ -36,6 +36,28 @@ class TicketGeneratorTest {
   }
 
   @Test
+  void ticketAtAnIndexIsTheSameTicketAndItsIdGivesItsIndexAndLabel() {
+    TicketGenerator.Settings s = TicketGenerator.Settings.defaults(11).withDriftAtIndex(50);
+    List<GeneratedTicket> seq = tickets(s, 200);
+    TicketGenerator lookup = new TicketGenerator(s);
+    Instant at = Instant.parse("2026-03-01T10:00:00Z");
+    for (GeneratedTicket t : seq) {
+      GeneratedTicket again = lookup.at(t.index(), t.event().getOccurredAt());
+      assertThat(again).isEqualTo(t);
+      GeneratedTicket later = lookup.at(t.index(), at);
+      assertThat(later.event().getId()).isEqualTo(t.event().getId());
+      assertThat(later.label()).isEqualTo(t.label());
+      assertThat(later.drifted()).isEqualTo(t.drifted());
+      assertThat(later.event().getOccurredAt()).isEqualTo(at);
+      assertThat(lookup.indexOf(t.event().getId())).isEqualTo(t.index());
+      assertThat(lookup.labelAt(t.index())).isEqualTo(t.label());
+    }
+    TicketGenerator other = new TicketGenerator(TicketGenerator.Settings.defaults(12));
+    assertThat(other.indexOf(seq.get(0).event().getId())).isEqualTo(-1);
+    assertThat(lookup.indexOf("not-a-ticket")).isEqualTo(-1);
+  }
+
+  @Test
   void labelDistributionFollowsTheWeights() {
     List<GeneratedTicket> ts = tickets(TicketGenerator.Settings.defaults(3), 10_000);
     Map<String, Long> counts =
