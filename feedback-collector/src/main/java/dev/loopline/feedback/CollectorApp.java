@@ -6,6 +6,7 @@ import dev.loopline.avro.Forgotten;
 import dev.loopline.avro.LabeledExample;
 import dev.loopline.avro.Prediction;
 import dev.loopline.config.LooplineConfig;
+import dev.loopline.feedback.console.OpsConsole;
 import dev.loopline.feedback.http.CollectorHttpServer;
 import dev.loopline.feedback.query.FeedbackQueries;
 import dev.loopline.feedback.query.StoreAccess;
@@ -63,6 +64,7 @@ public final class CollectorApp implements AutoCloseable {
   private KafkaStreamsMetrics streamsMetrics;
   private JvmGcMetrics gcMetrics;
   private CollectorHttpServer http;
+  private OpsConsole console;
   private boolean closed;
 
   private CollectorApp(LooplineConfig config) {
@@ -125,15 +127,20 @@ public final class CollectorApp implements AutoCloseable {
           .tag("store", store)
           .register(registry);
     }
+    FeedbackQueries queries = new FeedbackQueries(StoreAccess.of(streams));
+    console = OpsConsole.start(config, topics, queries, settings.modelName());
     http =
         CollectorHttpServer.start(
             settings.httpPort(),
             registry,
             this::status,
-            new FeedbackQueries(StoreAccess.of(streams)),
-            settings.modelName());
+            queries,
+            settings.modelName(),
+            console::configure);
     LOG.info(
-        "collector HTTP endpoint on port {} (/health, /ready, /metrics, /api/...)", http.port());
+        "collector HTTP endpoint on port {} (/health, /ready, /metrics, /api/..., console at"
+            + " /console/)",
+        http.port());
     streams.start();
   }
 
@@ -184,6 +191,7 @@ public final class CollectorApp implements AutoCloseable {
     out.put("startedAt", startedAt.toString());
     out.put("retention", settings.retention().toString());
     out.put("implicitConfirmation", settings.implicitEnabled());
+    out.put("consoleLiveClients", console == null ? 0 : console.liveClients());
     return new CollectorHttpServer.Status(ready, out);
   }
 
@@ -229,6 +237,9 @@ public final class CollectorApp implements AutoCloseable {
     }
     if (http != null) {
       http.close();
+    }
+    if (console != null) {
+      console.close();
     }
     registry.close();
     LOG.info("feedback collector stopped");

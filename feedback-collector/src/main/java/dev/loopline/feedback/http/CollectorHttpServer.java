@@ -2,11 +2,13 @@ package dev.loopline.feedback.http;
 
 import dev.loopline.feedback.query.FeedbackQueries;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
@@ -41,8 +43,27 @@ public final class CollectorHttpServer implements AutoCloseable {
       Supplier<Status> status,
       FeedbackQueries queries,
       String modelName) {
+    return start(port, registry, status, queries, modelName, cfg -> {});
+  }
+
+  /**
+   * As {@link #start(int, PrometheusMeterRegistry, Supplier, FeedbackQueries, String)}, with {@code
+   * extra} applied to the server's configuration before it starts (the ops console adds its static
+   * files, JSON mapper, auth and routes there).
+   */
+  public static CollectorHttpServer start(
+      int port,
+      PrometheusMeterRegistry registry,
+      Supplier<Status> status,
+      FeedbackQueries queries,
+      String modelName,
+      Consumer<JavalinConfig> extra) {
     Javalin app =
-        Javalin.create(cfg -> cfg.showJavalinBanner = false)
+        Javalin.create(
+                cfg -> {
+                  cfg.showJavalinBanner = false;
+                  extra.accept(cfg);
+                })
             .get("/health", ctx -> ctx.json(status.get().detail()))
             .get(
                 "/ready",

@@ -94,6 +94,59 @@ public final class FeedbackQueries {
       String predictedBy,
       Boolean correct) {}
 
+  /**
+   * One ticket as the collector holds it: the event (while retained) and the latest prediction, and
+   * whether it waits in triage. The console's confirm / re-route form starts from this.
+   */
+  public record Ticket(
+      String eventId,
+      String text,
+      Map<String, String> attributes,
+      String occurredAt,
+      String model,
+      Integer version,
+      String topLabel,
+      Double topProbability,
+      List<Map<String, Object>> probabilities,
+      String decision,
+      String route,
+      boolean audit,
+      boolean inTriage) {}
+
+  /** The ticket {@code eventId} if this instance holds its event or prediction. */
+  public java.util.Optional<Ticket> ticket(String eventId) {
+    ReadOnlyKeyValueStore<String, Event> events = stores.keyValue(FeedbackStores.EVENTS);
+    ReadOnlyKeyValueStore<String, Prediction> predictions =
+        stores.keyValue(FeedbackStores.PREDICTIONS);
+    ReadOnlyKeyValueStore<String, Prediction> triage = stores.keyValue(FeedbackStores.TRIAGE);
+    Event e = events.get(eventId);
+    Prediction p = predictions.get(eventId);
+    if (e == null && p == null) {
+      return java.util.Optional.empty();
+    }
+    List<Map<String, Object>> probs = new ArrayList<>();
+    if (p != null) {
+      for (LabelProbability lp : p.getProbabilities()) {
+        probs.add(Map.of("label", lp.getLabel(), "probability", lp.getProbability()));
+      }
+    }
+    return java.util.Optional.of(
+        new Ticket(
+            eventId,
+            e == null ? null : e.getText(),
+            e == null ? Map.of() : e.getAttributes(),
+            (e != null ? e.getOccurredAt() : p.getOccurredAt()).toString(),
+            p == null ? null : p.getModelName(),
+            p == null ? null : p.getModelVersion(),
+            p == null ? null : p.getTopLabel(),
+            p == null ? null : p.getTopProbability(),
+            probs,
+            p == null ? null : p.getDecision(),
+            p == null ? null : p.getRoute(),
+            p != null && p.getAudit(),
+            triage.get(eventId) != null));
+  }
+
   /** Stats per model version between {@code from} and {@code to} (window start times). */
   public List<VersionStats> versions(Instant from, Instant to) {
     ReadOnlyWindowStore<String, long[]> store = stores.window(FeedbackStores.STATS_VERSIONS);
