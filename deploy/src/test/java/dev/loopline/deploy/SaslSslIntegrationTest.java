@@ -113,14 +113,14 @@ class SaslSslIntegrationTest {
     LocalCluster.Options plain =
         new LocalCluster.Options(
             dir.resolve("run"),
-            ShortFaultIntegrationTest.childClasspath(),
+            FaultSuite.childClasspath(),
             1,
             0,
             0,
             0,
             Map.of(),
             Map.of(),
-            ShortFaultIntegrationTest.forwardedJvmOptions());
+            FaultSuite.forwardedJvmOptions());
     // First pass allocates the ports; the second rewrites the broker config with a SASL_SSL
     // listener next to them (same run directory, same ports).
     LocalCluster first = LocalCluster.prepare(plain);
