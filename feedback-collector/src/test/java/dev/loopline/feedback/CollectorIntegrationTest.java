@@ -340,7 +340,7 @@ class CollectorIntegrationTest {
     List<ConsumerRecord<String, byte[]>> feedback = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> consumer = consumer(topics.feedback())) {
       await()
-          .atMost(Duration.ofSeconds(90))
+          .atMost(Duration.ofSeconds(180))
           .until(
               () -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(feedback::add);
