@@ -175,6 +175,11 @@ class ConsoleIntegrationTest {
         .isEqualTo(400);
     assertThat(post("/api/models/promote", OPERATOR, "{\"version\":2}").statusCode())
         .isEqualTo(400);
+    assertThat(post("/api/models/promote", OPERATOR, "{\"version\":9,\"reason\":\"r\"}"))
+        .extracting(HttpResponse::statusCode, HttpResponse::body)
+        .satisfies(r -> assertThat(r.get(0)).isEqualTo(400))
+        .satisfies(r -> assertThat((String) r.get(1)).contains("no version 9"));
+    assertThat(post("/api/corrections", OPERATOR, "{not json").statusCode()).isEqualTo(400);
 
     // The page: a strict CSP, and JSON that escapes markup characters.
     HttpResponse<String> page = get("/console/", null);
@@ -195,6 +200,10 @@ class ConsoleIntegrationTest {
     assertThat(models.get("versions").get(0).get("status").asText()).isEqualTo("CANDIDATE");
     assertThat(models.get("versions").get(1).get("status").asText()).isEqualTo("SERVING");
 
+    assertThat(
+            post("/api/models/promote", OPERATOR, "{\"version\":1,\"reason\":\"r\"}").statusCode())
+        .as("the serving version")
+        .isEqualTo(409);
     HttpResponse<String> promoted =
         post("/api/models/promote", OPERATOR, "{\"version\":2,\"reason\":\"better macro-F1\"}");
     assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(202);
