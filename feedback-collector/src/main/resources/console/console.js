@@ -248,7 +248,7 @@
     clear(select);
     versions.slice().reverse().forEach((v) => select.appendChild(el('option', { value: v.model + ':' + v.version, text: v.model + ' v' + v.version })));
     if (current && [...select.options].some((o) => o.value === current)) select.value = current;
-    if (!current && select.options.length) loadConfusion();
+    await loadConfusion();
   }
 
   async function loadConfusion() {

@@ -351,10 +351,17 @@ class ConsoleIntegrationTest {
       assertThat(((JavascriptExecutor) driver).executeScript("return window.__xss === undefined"))
           .isEqualTo(true);
 
-      // Charts drawn from the stats, model history listed; keep a screenshot to look at.
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> !driver.findElements(By.cssSelector("#versions tr")).isEmpty());
+      // The confusion matrix of v1 follows the new labels (page refresh); model history is listed.
+      WebElement matrix =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () -> driver.findElements(By.cssSelector("#confusion table.confusion")),
+                  l -> !l.isEmpty())
+              .get(0);
+      assertThat(matrix.getText()).contains("billing", "refunds");
+      assertThat(driver.findElements(By.cssSelector("#versions tr"))).hasSize(2);
+      // Keep a screenshot to look at.
       Path shot = Path.of("target", "console.png");
       Files.createDirectories(shot.getParent());
       Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
