@@ -29,9 +29,11 @@ public final class LoopWorkspace {
     d.put("scoring.http.port", anyPorts ? "0" : "8084");
     d.put("collector.http.port", anyPorts ? "0" : "8083");
     d.put("retrain.bootstrap.file", dir.resolve("seed-set.jsonl").toString());
-    // The demo's data sets are small (thousands of examples): more passes than the default 5, or
-    // the first model is too unsure to auto-route and nearly everything goes to triage.
+    // The demo's data sets are small (thousands of examples): with the defaults (5 epochs of
+    // batches of 512) the model takes a few dozen steps, stays near uniform and sends everything
+    // to triage. More, smaller steps give it the confidence to auto-route.
     d.put("retrain.trainer.epochs", "20");
+    d.put("retrain.trainer.batch.size", "64");
     Map<String, String> out = new LinkedHashMap<>();
     d.forEach(
         (k, v) -> {

@@ -281,7 +281,7 @@ final class RetrainStage implements EmbeddedLoop.Stage {
     }
     if (thread != null) {
       if (running) {
-        LOG.info("waiting for the running retrain to finish");
+        LOG.warn("waiting for the running retrain to finish (up to 2 min)");
       }
       thread.join(120_000);
     }
