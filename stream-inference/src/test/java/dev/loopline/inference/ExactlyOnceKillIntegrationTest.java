@@ -65,7 +65,7 @@ class ExactlyOnceKillIntegrationTest {
     settings.put("scoring.application.id", "eos-kill-test");
     settings.put("scoring.batch.max.size", "1000000");
     settings.put("scoring.batch.max.wait.ms", "600000");
-    settings.put("scoring.streams.commit.interval.ms", "1000");
+    settings.put("scoring.streams.commit.interval.ms", "500");
     // A killed instance's open transaction is aborted, and its group membership expires, within
     // seconds, so each restart resumes quickly (the embedded broker checks every second).
     settings.put("scoring.streams.producer.transaction.timeout.ms", "5000");
@@ -93,13 +93,14 @@ class ExactlyOnceKillIntegrationTest {
         Duration.ofSeconds(30));
     Kafka.deploy(config, "eos.model-deployments", v1, null);
 
-    // A steady load of 200 events/s from a background producer for the whole test.
+    // A steady load of 100 events/s from a background producer for the whole test: enough for
+    // pending batches at every kill, small enough that the backlog after each restart is short.
     AtomicLong produced = new AtomicLong();
     KafkaProducer<String, Event> eventProducer = Kafka.eventProducer(config);
     ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
     load.scheduleAtFixedRate(
         () -> {
-          for (int i = 0; i < 10; i++) {
+          for (int i = 0; i < 5; i++) {
             eventProducer.send(Kafka.eventRecord("eos.events", produced.getAndIncrement()));
           }
           eventProducer.flush();
@@ -149,7 +150,7 @@ class ExactlyOnceKillIntegrationTest {
         String base = "http://127.0.0.1:" + last.awaitPort();
         await()
             .atMost(Duration.ofSeconds(120))
-            .pollInterval(Duration.ofSeconds(3))
+            .pollInterval(Duration.ofSeconds(1))
             .until(
                 () -> {
                   int seen =

@@ -26,7 +26,8 @@ public final class ScoringMetrics {
   private final Counter swaps;
   private final Counter dlq;
   private final AtomicLong pending = new AtomicLong();
-  private final ConcurrentMap<String, Counter> decisions = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ConcurrentMap<String, Counter>> decisions =
+      new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> flushes = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
 
@@ -96,17 +97,25 @@ public final class ScoringMetrics {
     shadowEvents.increment(size);
   }
 
+  /** Once per scored event: two map lookups, no allocation once the counter exists. */
   public void decision(String route, String decision) {
-    decisions
-        .computeIfAbsent(
-            route + '\u0000' + decision,
-            k ->
-                Counter.builder("loopline.scoring.decisions")
-                    .description("Events per route and decision")
-                    .tag("route", route)
-                    .tag("decision", decision)
-                    .register(registry))
-        .increment();
+    ConcurrentMap<String, Counter> byDecision = decisions.get(route);
+    if (byDecision == null) {
+      byDecision = decisions.computeIfAbsent(route, r -> new ConcurrentHashMap<>());
+    }
+    Counter c = byDecision.get(decision);
+    if (c == null) {
+      c =
+          byDecision.computeIfAbsent(
+              decision,
+              k ->
+                  Counter.builder("loopline.scoring.decisions")
+                      .description("Events per route and decision")
+                      .tag("route", route)
+                      .tag("decision", decision)
+                      .register(registry));
+    }
+    c.increment();
   }
 
   public void pendingDelta(long delta) {

@@ -34,7 +34,7 @@ import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
  * timestamp, headers), also when the flush runs on the commit path where Kafka Streams has no
  * current record; that needs its internal processor context, as its own record caches do.
  */
-final class ScoringProcessor implements Processor<String, Event, String, Prediction> {
+final class ScoringProcessor implements Processor<String, Event, String, Encoded> {
 
   /** A buffered event and the context it arrived with. */
   record Pending(Record<String, Event> record, ProcessorRecordContext context, long arrivedMs) {}
@@ -48,9 +48,10 @@ final class ScoringProcessor implements Processor<String, Event, String, Predict
   private final Clock clock;
   private final int maxBatch;
   private final long maxWaitMs;
+  private final PredictionEncoder encoder;
 
-  private ProcessorContext<String, Prediction> context;
-  private InternalProcessorContext<String, Prediction> internal;
+  private ProcessorContext<String, Encoded> context;
+  private InternalProcessorContext<String, Encoded> internal;
   private ProcessorNode<?, ?, ?, ?> node;
   private CommitFlushedBuffer<Pending> buffer;
 
@@ -63,7 +64,8 @@ final class ScoringProcessor implements Processor<String, Event, String, Predict
       ScoringMetrics metrics,
       Clock clock,
       int maxBatch,
-      long maxWaitMs) {
+      long maxWaitMs,
+      PredictionEncoder encoder) {
     this.storeName = storeName;
     this.models = models;
     this.policy = policy;
@@ -73,13 +75,14 @@ final class ScoringProcessor implements Processor<String, Event, String, Predict
     this.clock = clock;
     this.maxBatch = maxBatch;
     this.maxWaitMs = maxWaitMs;
+    this.encoder = encoder;
   }
 
   @Override
   @SuppressWarnings("unchecked")
-  public void init(ProcessorContext<String, Prediction> context) {
+  public void init(ProcessorContext<String, Encoded> context) {
     this.context = context;
-    this.internal = (InternalProcessorContext<String, Prediction>) context;
+    this.internal = (InternalProcessorContext<String, Encoded>) context;
     this.node = internal.currentNode();
     this.buffer = context.getStateStore(storeName);
     buffer.bind(() -> flush("commit"));
@@ -149,8 +152,10 @@ final class ScoringProcessor implements Processor<String, Event, String, Predict
       String route = d.autoRoute() ? topics.routed(d.routeLabel()) : topics.triage();
       Prediction out =
           prediction(model, e, probs[i], d, route, false, perRecordMicros, batch.size(), scoredAt);
-      forward(p, out, ScoringTopology.PREDICTIONS_SINK);
-      forward(p, out, ScoringTopology.ROUTE_SINK);
+      // One Avro encoding serves both copies when the two topics share the writer schema id.
+      Encoded logged = encoder.encode(topics.predictions(), out);
+      forward(p, out.getEventId(), logged, ScoringTopology.PREDICTIONS_SINK);
+      forward(p, out.getEventId(), encoder.reuse(route, out, logged), ScoringTopology.ROUTE_SINK);
       metrics.decision(route, d.action());
     }
   }
@@ -190,7 +195,8 @@ final class ScoringProcessor implements Processor<String, Event, String, Predict
         Decision d = policy.decide(shadow.labels(), probs[i], e.getId());
         Prediction out =
             prediction(shadow, e, probs[i], d, "", true, perRecordMicros, sample.size(), scoredAt);
-        forward(p, out, ScoringTopology.SHADOW_SINK);
+        forward(
+            p, out.getEventId(), encoder.encode(topics.shadow(), out), ScoringTopology.SHADOW_SINK);
       }
       metrics.shadow(sample.size());
     } finally {
@@ -202,13 +208,13 @@ final class ScoringProcessor implements Processor<String, Event, String, Predict
    * Forwards with the buffered record's own context and this processor as the current node: on the
    * commit path Kafka Streams has neither set.
    */
-  private void forward(Pending p, Prediction value, String child) {
+  private void forward(Pending p, String key, Encoded value, String child) {
     ProcessorRecordContext previousContext = internal.recordContext();
     ProcessorNode<?, ?, ?, ?> previousNode = internal.currentNode();
     internal.setRecordContext(p.context());
     internal.setCurrentNode(node);
     try {
-      context.forward(p.record().withKey(value.getEventId()).withValue(value), child);
+      context.forward(p.record().withKey(key).withValue(value), child);
     } finally {
       internal.setRecordContext(previousContext);
       internal.setCurrentNode(previousNode);

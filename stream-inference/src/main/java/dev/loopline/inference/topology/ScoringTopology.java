@@ -54,23 +54,15 @@ public final class ScoringTopology {
                 metrics,
                 clock,
                 settings.batchMaxSize(),
-                settings.batchMaxWaitMs()),
+                settings.batchMaxWaitMs(),
+                new PredictionEncoder(predictionSerde.serializer())),
         SOURCE);
     t.addStateStore(CommitFlushedBuffer.<ScoringProcessor.Pending>builder(BUFFER_STORE), SCORER);
+    // The processor hands over predictions already encoded (once for predictions and route).
+    t.addSink(PREDICTIONS_SINK, topics.predictions(), keys.serializer(), Encoded.BYTES, SCORER);
     t.addSink(
-        PREDICTIONS_SINK,
-        topics.predictions(),
-        keys.serializer(),
-        predictionSerde.serializer(),
-        SCORER);
-    t.addSink(
-        ROUTE_SINK,
-        (key, value, ctx) -> value.getRoute(),
-        keys.serializer(),
-        predictionSerde.serializer(),
-        SCORER);
-    t.addSink(
-        SHADOW_SINK, topics.shadow(), keys.serializer(), predictionSerde.serializer(), SCORER);
+        ROUTE_SINK, (key, value, ctx) -> value.topic(), keys.serializer(), Encoded.BYTES, SCORER);
+    t.addSink(SHADOW_SINK, topics.shadow(), keys.serializer(), Encoded.BYTES, SCORER);
     return t;
   }
 }
