@@ -140,22 +140,28 @@ public final class ScoringBenchmark implements Callable<Integer> {
       Stored v1 = train(tmp, 1, 7);
       Stored v2 = train(tmp, 2, 8);
 
-      double inProcess = inProcessRate(v1, corpus, tmp);
-      say("in-process featurize+predict: %.0f events/s", inProcess);
+      Cpu inProcessCpu = new Cpu("main");
+      double inProcess = inProcessRate(v1, corpus, tmp, inProcessCpu);
+      say("in-process featurize+predict: %.0f events/s, %s", inProcess, inProcessCpu.perEvent());
 
       produce(config, corpus);
-      double passThrough = passThrough(config, tmp);
-      say("Kafka Streams EOS pass-through: %.0f events/s", passThrough);
+      Cpu passThroughCpu = new Cpu("bench-passthrough-");
+      double passThrough = passThrough(config, tmp, passThroughCpu);
+      say(
+          "Kafka Streams EOS pass-through: %.0f events/s, %s",
+          passThrough, passThroughCpu.perEvent());
 
       deploy(config, v1);
       long startNanos = System.nanoTime();
       try (ScoringApp app = ScoringApp.start(config)) {
         waitRunning(app);
         say("scoring app running after %.1f s", (System.nanoTime() - startNanos) / 1e9);
-        double scoring = waitConsumed(config, "bench-scoring", records);
+        Cpu scoringCpu = new Cpu("bench-scoring-");
+        double scoring = waitConsumed(config, "bench-scoring", records, warmup(), scoringCpu);
+        double meanBatch = app.metrics().meanBatchSize();
         say(
-            "scoring app: %.0f events/s, mean batch size %.1f",
-            scoring, app.metrics().meanBatchSize());
+            "scoring app: %.0f events/s, mean batch size %.1f, flushes %s, %s",
+            scoring, meanBatch, flushes(app), scoringCpu.perEvent());
 
         int offered = rate > 0 ? rate : (int) Math.max(100, scoring * 0.3);
         double[] steady = latency(config, offered, null, 0);
@@ -171,7 +177,24 @@ public final class ScoringBenchmark implements Callable<Integer> {
         row("in-process featurize + predict, batch 256 (events/s)", "%.0f", inProcess);
         row("scoring / pass-through", "%.2f", scoring / passThrough);
         row("scoring / in-process", "%.2f", scoring / inProcess);
-        row("mean batch size", "%.1f", app.metrics().meanBatchSize());
+        row("mean batch size (throughput phase)", "%.1f", meanBatch);
+        row(
+            "stream/main thread CPU per event, pass-through / scoring / in-process (us)",
+            "%.1f / %.1f / %.1f",
+            passThroughCpu.threadMicros(),
+            scoringCpu.threadMicros(),
+            inProcessCpu.threadMicros());
+        row(
+            "thread CPU ratio scoring / pass-through, in-process / scoring",
+            "%.2f / %.2f",
+            passThroughCpu.threadMicros() / scoringCpu.threadMicros(),
+            inProcessCpu.threadMicros() / scoringCpu.threadMicros());
+        row(
+            "process CPU per event, pass-through / scoring / in-process (us)",
+            "%.1f / %.1f / %.1f",
+            passThroughCpu.processMicros(),
+            scoringCpu.processMicros(),
+            inProcessCpu.processMicros());
         row("offered load for latency (events/s)", "%d", offered);
         row("steady p50 / p99 event-to-prediction (ms)", "%.1f / %.1f", steady[0], steady[1]);
         row("during hot swap p50 / p99 (ms)", "%.1f / %.1f", swap[0], swap[1]);
@@ -228,11 +251,16 @@ public final class ScoringBenchmark implements Callable<Integer> {
     }
   }
 
-  private static double inProcessRate(Stored model, List<GeneratedTicket> corpus, Path tmp) {
+  private static double inProcessRate(
+      Stored model, List<GeneratedTicket> corpus, Path tmp, Cpu cpu) {
     try (Scorer s = ModelLoader.load(model.zip(), model.sha256(), tmp.resolve("inproc"), null)) {
       Featurizer f = new Featurizer(s.metadata().featurizer());
       double best = 0;
+      // Round 0 warms the JIT up (as the Kafka phases skip their first quarter); rounds 1-2 count.
       for (int round = 0; round < 3; round++) {
+        if (round == 1) {
+          cpu.start();
+        }
         long t0 = System.nanoTime();
         for (int i = 0; i < corpus.size(); i += 256) {
           List<SparseVector> batch = new ArrayList<>(256);
@@ -242,8 +270,11 @@ public final class ScoringBenchmark implements Callable<Integer> {
           }
           s.predict(batch);
         }
-        best = Math.max(best, corpus.size() / ((System.nanoTime() - t0) / 1e9));
+        if (round > 0) {
+          best = Math.max(best, corpus.size() / ((System.nanoTime() - t0) / 1e9));
+        }
       }
+      cpu.stop(2L * corpus.size());
       return best;
     }
   }
@@ -271,7 +302,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
         AvroSerdes.specific(Event.class, config.clientAndSerdeProps(), false).serializer());
   }
 
-  private double passThrough(LooplineConfig config, Path tmp) throws Exception {
+  private double passThrough(LooplineConfig config, Path tmp, Cpu cpu) throws Exception {
     StreamsBuilder b = new StreamsBuilder();
     b.stream(EVENTS, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         .mapValues(v -> v)
@@ -288,7 +319,90 @@ public final class ScoringBenchmark implements Callable<Integer> {
       while (s.state() != KafkaStreams.State.RUNNING) {
         Thread.sleep(20);
       }
-      return waitConsumed(config, "bench-passthrough", records);
+      return waitConsumed(config, "bench-passthrough", records, warmup(), cpu);
+    }
+  }
+
+  /** Flushes of the scoring app by reason (size, wait, commit). */
+  private static String flushes(ScoringApp app) {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    app.metrics()
+        .registry()
+        .find("loopline.scoring.flushes")
+        .counters()
+        .forEach(c -> out.put(c.getId().getTag("reason"), (long) c.count()));
+    return out.toString();
+  }
+
+  /**
+   * CPU time of the threads whose names start with a prefix (the stream thread and its producer and
+   * consumer threads, or {@code main}), and of the whole process, between {@link #start} and {@link
+   * #stop}. Under a loaded machine wall-clock rates swing 2-3x; CPU per event does not. Threads
+   * that end before {@link #stop} are not counted, so stop while the app runs.
+   */
+  static final class Cpu {
+    private static final java.lang.management.ThreadMXBean THREADS =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+        (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    private final String prefix;
+    private Map<Long, Long> startThreads = Map.of();
+    private long startProcess;
+    private long threadNanos = -1;
+    private long processNanos = -1;
+    private long events;
+
+    Cpu(String prefix) {
+      this.prefix = prefix;
+    }
+
+    void start() {
+      startThreads = threadTimes();
+      startProcess = OS.getProcessCpuTime();
+    }
+
+    /** Stops counting; {@code events} is how many events the interval processed. */
+    void stop(long events) {
+      this.events = Math.max(1, events);
+      long sum = 0;
+      for (Map.Entry<Long, Long> e : threadTimes().entrySet()) {
+        sum += e.getValue() - startThreads.getOrDefault(e.getKey(), 0L);
+      }
+      threadNanos = sum;
+      processNanos = OS.getProcessCpuTime() - startProcess;
+    }
+
+    private Map<Long, Long> threadTimes() {
+      Map<Long, Long> out = new HashMap<>();
+      for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+        if (t != null && t.getThreadName().startsWith(prefix)) {
+          long ns = THREADS.getThreadCpuTime(t.getThreadId());
+          if (ns >= 0) {
+            out.put(t.getThreadId(), ns);
+          }
+        }
+      }
+      return out;
+    }
+
+    double threadMicros() {
+      return threadNanos / 1e3 / events;
+    }
+
+    double processMicros() {
+      return processNanos / 1e3 / events;
+    }
+
+    String perEvent() {
+      return String.format(
+          Locale.ROOT,
+          "CPU per event over %d events: threads '%s*' %.1f us, process %.1f us",
+          events,
+          prefix,
+          threadMicros(),
+          processMicros());
     }
   }
 
@@ -298,12 +412,18 @@ public final class ScoringBenchmark implements Callable<Integer> {
     }
   }
 
+  /** Events the Kafka phases process before their clocks start: JIT warm-up, not measured. */
+  private long warmup() {
+    return records / 4;
+  }
+
   /**
-   * Events/s of group {@code group} over {@code total} events: from its first committed offset to
-   * the commit that covers them all (start-up excluded).
+   * Events/s of group {@code group} over {@code total} events, from the first committed offset at
+   * or past {@code warmup} events to the commit that covers them all (start-up and JIT warm-up
+   * excluded, as the in-process rate excludes its first round); {@code cpu} counts the same span.
    */
-  private static double waitConsumed(LooplineConfig config, String group, long total)
-      throws Exception {
+  private static double waitConsumed(
+      LooplineConfig config, String group, long total, long warmup, Cpu cpu) throws Exception {
     try (Admin admin = Admin.create(config.kafkaClientProps())) {
       long firstAt = 0;
       long firstCount = 0;
@@ -312,12 +432,15 @@ public final class ScoringBenchmark implements Callable<Integer> {
             admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         long done = offsets.values().stream().mapToLong(o -> o == null ? 0 : o.offset()).sum();
         long now = System.nanoTime();
-        if (done > 0 && firstAt == 0) {
+        if (done >= Math.max(1, warmup) && firstAt == 0) {
           firstAt = now;
           firstCount = done;
+          cpu.start();
         }
-        if (done >= total) {
-          return (done - firstCount) / ((now - firstAt) / 1e9);
+        if (done >= total && firstAt != 0) {
+          cpu.stop(done - firstCount);
+          // NaN when one poll saw both the warm-up and the end: too few records to measure.
+          return done == firstCount ? Double.NaN : (done - firstCount) / ((now - firstAt) / 1e9);
         }
         Thread.sleep(20);
       }
