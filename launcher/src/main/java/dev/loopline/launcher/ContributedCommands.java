@@ -32,7 +32,8 @@ public final class ContributedCommands {
           "dev.loopline.feedback.CollectCommand",
           "dev.loopline.feedback.ForgetCommand",
           "dev.loopline.retrain.RetrainCommand",
-          "dev.loopline.retrain.ModelsCommand");
+          "dev.loopline.retrain.ModelsCommand",
+          "dev.loopline.backtest.BacktestCommand");
 
   private ContributedCommands() {}
 

@@ -86,6 +86,16 @@ class LooplineCliTest {
   }
 
   @Test
+  void everyModulesCommandIsOnTheRealCli() {
+    CliRun help = CliRun.run(Map.of(), ContributedCommands.CLASS_NAMES, "--help");
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out()).contains("score", "collect", "forget", "retrain", "models", "backtest");
+    assertThat(
+            CliRun.run(Map.of(), ContributedCommands.CLASS_NAMES, "backtest", "--help").exitCode())
+        .isZero();
+  }
+
+  @Test
   void contributedCommandsAreRegisteredWhenPresentAndSeeTheLayeredConfig(@TempDir Path dir)
       throws IOException {
     Path props = dir.resolve("loopline.properties");
