@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,7 +61,13 @@ import picocli.CommandLine;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CollectorIntegrationTest {
 
-  private static final Instant T0 = Instant.parse("2026-03-02T09:00:00Z");
+  // Close to now, not a fixed date: the collector's "now" is the task's stream time, and the
+  // forget step below writes a marker stamped with the wall clock; after it, an event more than
+  // the retention (14 days) older than today is dropped as expired, also after a restart (stream
+  // time is kept in the committed offsets). The broker's time retention would delete old records
+  // too.
+  private static final Instant T0 =
+      Instant.now().truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path stateDir;
@@ -84,7 +91,8 @@ class CollectorIntegrationTest {
                     "collector.http.port",
                     "0",
                     "collector.streams.commit.interval.ms",
-                    "100"));
+                    "100"))
+            .with(IsolatedTopics.overrides("fc-it"));
     topics = Topics.from(config);
     app = CollectorApp.start(config);
   }
