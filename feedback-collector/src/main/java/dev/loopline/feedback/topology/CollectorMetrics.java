@@ -24,6 +24,9 @@ public final class CollectorMetrics {
   final Counter held;
   final Counter unmatched;
   final Counter droppedForgotten;
+  final Counter expiredEvents;
+  final Counter expiredPredictions;
+  final Counter expiredTriage;
   final DistributionSummary timeToCorrection;
 
   public CollectorMetrics(MeterRegistry registry) {
@@ -40,6 +43,9 @@ public final class CollectorMetrics {
     held = correction(registry, "held");
     unmatched = correction(registry, "unmatched");
     droppedForgotten = correction(registry, "forgotten");
+    expiredEvents = expired(registry, "event");
+    expiredPredictions = expired(registry, "prediction");
+    expiredTriage = expired(registry, "triage");
     timeToCorrection =
         DistributionSummary.builder("loopline.collector.time.to.correction")
             .description("Correction time minus prediction time, human labels only")
@@ -51,6 +57,15 @@ public final class CollectorMetrics {
   private static Counter in(MeterRegistry r, String type) {
     return Counter.builder("loopline.collector.records.in")
         .description("Records read, by input")
+        .tag("type", type)
+        .register(r);
+  }
+
+  private static Counter expired(MeterRegistry r, String type) {
+    return Counter.builder("loopline.collector.records.expired")
+        .description(
+            "Records already older than the retention (by stream time) when they arrived: not held,"
+                + " so nothing can join them")
         .tag("type", type)
         .register(r);
   }

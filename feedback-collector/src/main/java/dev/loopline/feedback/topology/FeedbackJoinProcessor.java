@@ -9,6 +9,7 @@ import dev.loopline.avro.Prediction;
 import dev.loopline.feedback.CollectorConfig;
 import dev.loopline.feedback.topology.CorrectionState.Emitted;
 import dev.loopline.topics.Topics;
+import io.micrometer.core.instrument.Counter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -131,6 +132,7 @@ final class FeedbackJoinProcessor implements Processor<String, Input, String, Ou
       return;
     }
     if (now > ts + retention) {
+      expired(metrics.expiredEvents, "event", id, ts, now);
       return; // already older than the retention: nothing could join it
     }
     events.put(id, ValueAndTimestamp.make(event, ts));
@@ -168,6 +170,7 @@ final class FeedbackJoinProcessor implements Processor<String, Input, String, Ou
           1);
     }
     if (now > ts + retention) {
+      expired(metrics.expiredPredictions, "prediction", id, ts, now);
       return;
     }
     predictions.put(id, ValueAndTimestamp.make(p, ts));
@@ -184,7 +187,11 @@ final class FeedbackJoinProcessor implements Processor<String, Input, String, Ou
   private void onTriage(String key, Prediction p, long ts, long now) {
     String id = requireKey(key, p.getEventId(), "triage item");
     metrics.triageItems.increment();
-    if (forgotten.get(id) != null || now > ts + retention) {
+    if (forgotten.get(id) != null) {
+      return;
+    }
+    if (now > ts + retention) {
+      expired(metrics.expiredTriage, "triage item", id, ts, now);
       return;
     }
     CorrectionState state = liveState(id, now);
@@ -193,6 +200,26 @@ final class FeedbackJoinProcessor implements Processor<String, Input, String, Ou
     }
     triage.put(id, ValueAndTimestamp.make(p, ts));
     index(TRIAGE, ts + retention, id);
+  }
+
+  /**
+   * A record that arrived already older than the retention (by stream time, e.g. a replay of old
+   * history behind newer records) is not held: counted, and logged on the first and every 10,000th
+   * occurrence so a replay cannot flood the log.
+   */
+  private static void expired(Counter counter, String what, String id, long ts, long now) {
+    counter.increment();
+    long n = (long) counter.count();
+    if (n == 1 || n % 10_000 == 0) {
+      log.warn(
+          "Not holding {} {}: its timestamp {} is older than the retention at stream time {}"
+              + " ({} such records so far; metric loopline_collector_records_expired)",
+          what,
+          id,
+          java.time.Instant.ofEpochMilli(ts),
+          java.time.Instant.ofEpochMilli(now),
+          n);
+    }
   }
 
   private void onCorrection(String key, Correction c, long now) {

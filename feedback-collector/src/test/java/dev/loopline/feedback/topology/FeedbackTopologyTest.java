@@ -242,6 +242,30 @@ class FeedbackTopologyTest {
   }
 
   @Test
+  void recordsAlreadyOlderThanTheRetentionAreCountedNotSilentlyDropped() {
+    Fixture f = fixture();
+    f.event("new", at(RETENTION.multipliedBy(2)));
+    f.event("old", T0);
+    f.predict("old", T0, 1, "billing");
+    f.correct("old", "refunds", at(RETENTION.multipliedBy(2)));
+    assertThat(f.feedback.isEmpty()).isTrue();
+    assertThat(
+            f.meters
+                .get("loopline.collector.records.expired")
+                .tag("type", "event")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+    assertThat(
+            f.meters
+                .get("loopline.collector.records.expired")
+                .tag("type", "prediction")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+  }
+
+  @Test
   void earlyCorrectionJoinsAnEventArrivingJustInsideTheRetention() {
     Fixture f = fixture();
     f.correct("e1", "refunds", T0);
