@@ -2,12 +2,11 @@ package dev.loopline.backtest;
 
 import dev.loopline.config.LooplineConfig;
 import dev.loopline.model.policy.DecisionPolicy;
+import dev.loopline.retrain.CommandConfig;
 import dev.loopline.retrain.RetrainService;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -178,18 +177,7 @@ public final class BacktestCommand implements Callable<Integer> {
   }
 
   LooplineConfig config() {
-    if (configFile == null && configSupplier != null) {
-      return configSupplier.get().with(overrides);
-    }
-    try {
-      return LooplineConfig.load(configFile, System.getenv(), overrides);
-    } catch (NoSuchFileException e) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "config file not found: " + configFile);
-    } catch (IOException e) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "cannot read config file " + configFile + ": " + e.getMessage());
-    }
+    return CommandConfig.load(spec, configFile, configSupplier, overrides);
   }
 
   @Override

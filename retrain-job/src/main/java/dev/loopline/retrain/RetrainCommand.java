@@ -6,10 +6,8 @@ import dev.loopline.retrain.job.RetrainSettings;
 import dev.loopline.retrain.job.TrainingProgress;
 import dev.loopline.retrain.schedule.RetrainScheduler;
 import dev.loopline.retrain.schedule.Schedule;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -137,18 +135,7 @@ public final class RetrainCommand implements Callable<Integer> {
     if (labels != null) {
       extra.put(RetrainSettings.LABELS, labels);
     }
-    if (configFile == null && configSupplier != null) {
-      return configSupplier.get().with(extra);
-    }
-    try {
-      return LooplineConfig.load(configFile, System.getenv(), extra);
-    } catch (NoSuchFileException e) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "config file not found: " + configFile);
-    } catch (IOException e) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "cannot read config file " + configFile + ": " + e.getMessage());
-    }
+    return CommandConfig.load(spec, configFile, configSupplier, extra);
   }
 
   @Override
