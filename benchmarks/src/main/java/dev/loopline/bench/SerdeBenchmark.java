@@ -175,7 +175,13 @@ public final class SerdeBenchmark {
       Map<String, String> attributes = new HashMap<>();
       attributes.put("channel", random.nextBoolean() ? "mail" : "chat");
       attributes.put("tier", "t" + random.nextInt(3));
-      out.add(new Event("ev-" + i, T0.plusMillis(i), text(random, 160), attributes));
+      out.add(
+          Event.newBuilder()
+              .setId("ev-" + i)
+              .setOccurredAt(T0.plusMillis(i))
+              .setText(text(random, 160))
+              .setAttributes(attributes)
+              .build());
     }
     return out;
   }

@@ -79,7 +79,13 @@ class EmbeddedPlatformIntegrationTest {
     try (KafkaProducer<String, Event> producer =
         new KafkaProducer<>(props, new StringSerializer(), serde.serializer())) {
       for (int i = 0; i < 20; i++) {
-        Event e = new Event("e-" + i, T0.plusSeconds(i), "text " + i, Map.of("channel", "mail"));
+        Event e =
+            Event.newBuilder()
+                .setId("e-" + i)
+                .setOccurredAt(T0.plusSeconds(i))
+                .setText("text " + i)
+                .setAttributes(Map.of("channel", "mail"))
+                .build();
         sent.add(e);
         producer.send(new ProducerRecord<>(topic, e.getId(), e));
       }

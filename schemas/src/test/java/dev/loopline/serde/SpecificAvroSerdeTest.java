@@ -39,7 +39,12 @@ class SpecificAvroSerdeTest {
   }
 
   static Event event(String id) {
-    return new Event(id, T0, "Kann mich nicht einloggen — 登录失败", Map.of("channel", "mail"));
+    return Event.newBuilder()
+        .setId(id)
+        .setOccurredAt(T0)
+        .setText("Kann mich nicht einloggen — 登录失败")
+        .setAttributes(Map.of("channel", "mail"))
+        .build();
   }
 
   static Prediction prediction() {

@@ -96,7 +96,13 @@ class ConfluentClientConformanceIntegrationTest {
   void flinkConfluentDeserializerDecodesWhatOurSerdeWrote() throws Exception {
     Map<String, Object> config = Map.of("schema.registry.url", server.url());
     Serde<Event> events = AvroSerdes.specific(Event.class, config, false);
-    Event event = new Event("ev-1", T0, "Mein Drucker druckt nicht 🖨", Map.of("channel", "chat"));
+    Event event =
+        Event.newBuilder()
+            .setId("ev-1")
+            .setOccurredAt(T0)
+            .setText("Mein Drucker druckt nicht 🖨")
+            .setAttributes(Map.of("channel", "chat"))
+            .build();
     byte[] bytes = events.serializer().serialize("conformance-events", event);
 
     var readerSchema =
