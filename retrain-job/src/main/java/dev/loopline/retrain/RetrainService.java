@@ -17,6 +17,7 @@ import dev.loopline.retrain.registry.ModelRegistryReader;
 import dev.loopline.retrain.schedule.RetrainLock;
 import dev.loopline.topics.Topics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +34,11 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +50,7 @@ import org.slf4j.LoggerFactory;
 public final class RetrainService {
 
   private static final Logger LOG = LoggerFactory.getLogger(RetrainService.class);
+  private static final Duration COUNT_TIMEOUT = Duration.ofSeconds(30);
 
   private final Function<LooplineConfig, StreamExecutionEnvironment> environments;
 
@@ -246,8 +252,91 @@ public final class RetrainService {
         forgotten);
   }
 
-  /** Feedback records written since the offsets the newest version read (for the scheduler). */
-  public static long newLabelsSince(ModelHistory history, Map<Integer, Long> endOffsets) {
+  /**
+   * An upper bound on the feedback records written since the offsets the newest version read: the
+   * end-offset delta. It counts transaction markers (the collector writes {@code feedback}
+   * exactly-once, so every commit adds one) and aborted records too; {@link #newLabelsSince(
+   * LooplineConfig, String, ModelHistory, Map, long)} gives the exact count.
+   */
+  public static long offsetsSince(ModelHistory history, Map<Integer, Long> endOffsets) {
+    Map<Integer, Long> seen = readOffsets(history);
+    long n = 0;
+    for (Map.Entry<Integer, Long> e : endOffsets.entrySet()) {
+      n += Math.max(0, e.getValue() - seen.getOrDefault(e.getKey(), 0L));
+    }
+    return n;
+  }
+
+  /**
+   * Feedback records written (and committed) since the offsets the newest version read, up to
+   * {@code endOffsets}, for the scheduler's {@code --min-new-labels}. The offset delta overcounts:
+   * it includes transaction markers and aborted records. So when it is not zero the records are
+   * read back with a {@code read_committed} consumer (keys and values as bytes, nothing decoded)
+   * and counted; the count stops at {@code atMost} (what the schedule needs to know: "at least that
+   * many"), so a check reads at most that many records whatever the backlog.
+   *
+   * @param atMost stop counting here (0 or less: count everything)
+   * @return the exact count, or {@code atMost} when there are at least that many
+   */
+  public static long newLabelsSince(
+      LooplineConfig config,
+      String topic,
+      ModelHistory history,
+      Map<Integer, Long> endOffsets,
+      long atMost) {
+    if (offsetsSince(history, endOffsets) == 0) {
+      return 0;
+    }
+    Map<Integer, Long> seen = readOffsets(history);
+    Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      Map<TopicPartition, Long> stop = new HashMap<>();
+      endOffsets.forEach(
+          (p, end) -> {
+            if (end > seen.getOrDefault(p, 0L)) {
+              stop.put(new TopicPartition(topic, p), end);
+            }
+          });
+      c.assign(stop.keySet());
+      // A read_committed reader cannot pass an open transaction: stop at its end offsets (the last
+      // stable offsets) when they are lower.
+      c.endOffsets(stop.keySet(), COUNT_TIMEOUT)
+          .forEach((tp, lso) -> stop.merge(tp, lso, Math::min));
+      stop.forEach((tp, end) -> c.seek(tp, seen.getOrDefault(tp.partition(), 0L)));
+      long n = 0;
+      long deadline = System.nanoTime() + COUNT_TIMEOUT.toNanos();
+      while (true) {
+        stop.entrySet().removeIf(e -> c.position(e.getKey(), COUNT_TIMEOUT) >= e.getValue());
+        if (stop.isEmpty() || (atMost > 0 && n >= atMost)) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          LOG.warn(
+              "counting new records of {} timed out at {} with {} left; using the count so far",
+              topic,
+              n,
+              stop.keySet());
+          break;
+        }
+        c.pause(c.assignment().stream().filter(tp -> !stop.containsKey(tp)).toList());
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+          Long end = stop.get(new TopicPartition(r.topic(), r.partition()));
+          if (end != null && r.offset() < end) {
+            n++;
+          }
+        }
+      }
+      return atMost > 0 ? Math.min(n, atMost) : n;
+    }
+  }
+
+  private static Map<Integer, Long> readOffsets(ModelHistory history) {
     Map<Integer, Long> seen = new HashMap<>();
     history
         .latest()
@@ -257,11 +346,7 @@ public final class RetrainService {
                 seen.put(po.getPartition(), po.getOffset());
               }
             });
-    long n = 0;
-    for (Map.Entry<Integer, Long> e : endOffsets.entrySet()) {
-      n += Math.max(0, e.getValue() - seen.getOrDefault(e.getKey(), 0L));
-    }
-    return n;
+    return seen;
   }
 
   /** When the newest version was made, for the scheduler's interval. */

@@ -57,7 +57,10 @@ public final class RetrainScheduler {
     Topics topics = Topics.from(config);
     ModelHistory history = ModelRegistryReader.read(config, topics, name);
     Map<Integer, Long> end = ModelRegistryReader.endOffsets(config, topics.feedback());
-    long fresh = RetrainService.newLabelsSince(history, end);
+    // Exact up to what the schedule needs: min-new-labels, or just "anything new" (1).
+    long fresh =
+        RetrainService.newLabelsSince(
+            config, topics.feedback(), history, end, Math.max(1, schedule.minNewLabels()));
     Instant last = RetrainService.lastRun(history);
     Instant now = clock.instant();
     if (!schedule.isDue(now, last, fresh)) {
