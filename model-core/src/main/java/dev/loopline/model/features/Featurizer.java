@@ -116,7 +116,7 @@ public final class Featurizer {
         addAttribute(s, key, value);
       }
     }
-    return s.emit(spec.sublinearTf(), spec.l2Normalize());
+    return s.emit(spec.hashBits(), spec.sublinearTf(), spec.l2Normalize());
   }
 
   /** Featurizes each text (attributes absent). */
@@ -394,12 +394,18 @@ public final class Featurizer {
     int tokenCount;
     byte[] attrBytes = new byte[256];
 
-    int[] keys = new int[1024]; // bucket + 1; 0 = empty
-    int[] counts = new int[1024];
+    // Open-addressing bucket -> count table, key and count side by side (one cache line per
+    // probe): table[2 * slot] = bucket + 1 (0 = empty), table[2 * slot + 1] = count. Its logical
+    // capacity (cap slots) is sized per text, so a short line after a long e-mail does not spread
+    // its probes over the e-mail's table.
+    int[] table = new int[2 * 1024];
+    int cap = 64;
+    int shift = 32 - 6;
     int[] used = new int[512]; // slots in use, to clear cheaply
     int usedCount;
-    int shift = 32 - 10;
     long[] packed = new long[512];
+    long[] sortTmp = new long[512];
+    int[] histogram = new int[4 * 256];
 
     int[] distinctSlots = new int[256]; // distinct index + 1; 0 = empty
     int distinctMask;
@@ -412,12 +418,15 @@ public final class Featurizer {
       byteLen = 0;
       cpCount = 0;
       tokenCount = 0;
+      int[] t = table;
       for (int i = 0; i < usedCount; i++) {
-        int slot = used[i];
-        keys[slot] = 0;
-        counts[slot] = 0;
+        int slot = used[i] << 1;
+        t[slot] = 0;
+        t[slot + 1] = 0;
       }
       usedCount = 0;
+      cap = 64;
+      shift = 32 - 6;
     }
 
     void ensureText(int chars) {
@@ -475,33 +484,38 @@ public final class Featurizer {
     /** Makes room for {@code more} further insertions at load factor at most 1/2. */
     void ensureTable(long more) {
       long need = (usedCount + more) * 2;
-      if (need <= keys.length) {
+      if (need <= cap) {
         return;
       }
-      int cap = keys.length;
-      while (cap < need && cap < (1 << 30)) {
-        cap <<= 1;
+      int newCap = cap;
+      while (newCap < need && newCap < (1 << 29)) {
+        newCap <<= 1;
       }
-      int[] oldKeys = keys;
-      int[] oldCounts = counts;
-      int[] oldUsed = used;
-      int oldUsedCount = usedCount;
-      keys = new int[cap];
-      counts = new int[cap];
-      used = new int[Math.max(oldUsed.length, 16)];
+      int n = usedCount;
+      if (packed.length < n) {
+        packed = new long[Math.max(n, packed.length * 2)];
+      }
+      int[] t = table;
+      for (int i = 0; i < n; i++) {
+        int slot = used[i] << 1;
+        packed[i] = ((long) t[slot] << 32) | (t[slot + 1] & 0xFFFFFFFFL);
+        t[slot] = 0;
+        t[slot + 1] = 0;
+      }
+      if ((long) table.length < 2L * newCap) {
+        table = new int[2 * newCap];
+      }
+      cap = newCap;
+      shift = 32 - Integer.numberOfTrailingZeros(newCap);
       usedCount = 0;
-      shift = 32 - Integer.numberOfTrailingZeros(cap);
-      for (int i = 0; i < oldUsedCount; i++) {
-        int slot = oldUsed[i];
-        int key = oldKeys[slot];
-        int c = oldCounts[slot];
-        int ns = insert(key);
-        counts[ns] += c;
+      for (int i = 0; i < n; i++) {
+        long p = packed[i];
+        table[insert((int) (p >>> 32)) + 1] += (int) p;
       }
     }
 
     void add(int bucket, int weight) {
-      counts[insert(bucket + 1)] += weight;
+      table[insert(bucket + 1) + 1] += weight;
     }
 
     /** Prepares the distinct-token table for up to {@code tokens} tokens. */
@@ -551,41 +565,45 @@ public final class Featurizer {
       return len == tokEndByte[b] - fb && Arrays.equals(bytes, fa, fa + len, bytes, fb, fb + len);
     }
 
+    /** The table position (2 * slot) of {@code key}, inserted if absent. */
     private int insert(int key) {
-      int m = keys.length - 1;
+      int[] t = table;
+      int m = cap - 1;
       int slot = (key * 0x9E3779B9) >>> shift;
       while (true) {
-        int k = keys[slot];
+        int k = t[slot << 1];
         if (k == key) {
-          return slot;
+          return slot << 1;
         }
         if (k == 0) {
-          keys[slot] = key;
+          t[slot << 1] = key;
           if (usedCount == used.length) {
             used = Arrays.copyOf(used, used.length * 2);
           }
           used[usedCount++] = slot;
-          return slot;
+          return slot << 1;
         }
         slot = (slot + 1) & m;
       }
     }
 
-    SparseVector emit(boolean sublinear, boolean l2) {
+    SparseVector emit(int hashBits, boolean sublinear, boolean l2) {
       int n = usedCount;
       if (packed.length < n) {
         packed = new long[Math.max(n, packed.length * 2)];
       }
+      int[] t = table;
+      long[] a = packed;
       for (int i = 0; i < n; i++) {
-        int slot = used[i];
-        packed[i] = ((long) (keys[slot] - 1) << 32) | counts[slot];
+        int slot = used[i] << 1;
+        a[i] = ((long) (t[slot] - 1) << 32) | (t[slot + 1] & 0xFFFFFFFFL);
       }
-      Arrays.sort(packed, 0, n);
+      a = sortByIndex(a, n, hashBits);
       int[] indices = new int[n];
       float[] values = new float[n];
       double sumSq = 0;
       for (int i = 0; i < n; i++) {
-        long p = packed[i];
+        long p = a[i];
         indices[i] = (int) (p >>> 32);
         int c = (int) p;
         float v;
@@ -606,6 +624,65 @@ public final class Featurizer {
         }
       }
       return new SparseVector(indices, values);
+    }
+
+    /**
+     * Sorts {@code a[0, n)} by the bucket in the upper 32 bits (distinct, below {@code
+     * 2^hashBits}): insertion sort when short, else an LSD radix sort with digits of at most 8 bits
+     * (3 passes of 6 bits for 2^18), branch-free where a comparison sort mispredicts about every
+     * other comparison. Returns the array that holds the result ({@code a} or the scratch copy).
+     */
+    long[] sortByIndex(long[] a, int n, int hashBits) {
+      if (n < 48) {
+        for (int i = 1; i < n; i++) {
+          long x = a[i];
+          int j = i - 1;
+          while (j >= 0 && a[j] > x) {
+            a[j + 1] = a[j];
+            j--;
+          }
+          a[j + 1] = x;
+        }
+        return a;
+      }
+      int passes = (hashBits + 7) >>> 3;
+      int digit = (hashBits + passes - 1) / passes;
+      int radix = 1 << digit;
+      int dmask = radix - 1;
+      int[] h = histogram;
+      Arrays.fill(h, 0, passes * radix, 0);
+      for (int i = 0; i < n; i++) {
+        int key = (int) (a[i] >>> 32);
+        for (int p = 0; p < passes; p++) {
+          h[p * radix + ((key >>> (p * digit)) & dmask)]++;
+        }
+      }
+      if (sortTmp.length < n) {
+        sortTmp = new long[Math.max(n, sortTmp.length * 2)];
+      }
+      long[] src = a;
+      long[] dst = sortTmp;
+      for (int p = 0; p < passes; p++) {
+        int base = p * radix;
+        int shiftBits = 32 + p * digit;
+        if (h[base + (int) ((src[0] >>> shiftBits) & dmask)] == n) {
+          continue; // every key has the same digit here: nothing to do
+        }
+        int sum = 0;
+        for (int d = 0; d < radix; d++) {
+          int c = h[base + d];
+          h[base + d] = sum;
+          sum += c;
+        }
+        for (int i = 0; i < n; i++) {
+          long x = src[i];
+          dst[h[base + (int) ((x >>> shiftBits) & dmask)]++] = x;
+        }
+        long[] swap = src;
+        src = dst;
+        dst = swap;
+      }
+      return src;
     }
   }
 
