@@ -2,14 +2,17 @@ package dev.loopline.model.scoring;
 
 import dev.loopline.model.artifact.ArtifactException;
 import dev.loopline.model.artifact.ArtifactReader;
+import dev.loopline.model.artifact.ArtifactSignature;
 import dev.loopline.model.artifact.CanaryCase;
 import dev.loopline.model.artifact.ModelMetadata;
 import dev.loopline.model.artifact.UnpackedArtifact;
 import dev.loopline.model.features.Featurizer;
 import dev.loopline.model.features.SparseVector;
+import dev.loopline.model.store.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -58,8 +61,36 @@ public final class ModelLoader {
       Path workDir,
       List<String> expectedLabelsOrNull,
       float canaryTolerance) {
+    return load(zip, expectedSha256, workDir, expectedLabelsOrNull, canaryTolerance, null, null);
+  }
+
+  /**
+   * As {@link #load(Path, String, Path, List, float)}, and, when {@code signingKeyOrNull} is set,
+   * first checks the artifact's detached Ed25519 signature ({@link ArtifactSignature}) over the
+   * sha256 of the bytes in {@code zip}: a missing, malformed or invalid signature rejects the
+   * artifact (reason starting with "artifact signature") before anything is unpacked.
+   *
+   * @param signingKeyOrNull the publisher's public key ({@code model.signing.public.key}); null
+   *     skips the check
+   * @param signatureFileOrNull the content of the artifact's {@code .sig} file, null if it has none
+   */
+  public static Scorer load(
+      Path zip,
+      String expectedSha256,
+      Path workDir,
+      List<String> expectedLabelsOrNull,
+      float canaryTolerance,
+      PublicKey signingKeyOrNull,
+      byte[] signatureFileOrNull) {
     if (expectedSha256 == null) {
       LOG.warn("Loading {} without a sha256 to verify", zip);
+    }
+    if (signingKeyOrNull != null) {
+      try {
+        ArtifactSignature.verify(signingKeyOrNull, Sha256.of(zip), signatureFileOrNull);
+      } catch (RuntimeException e) {
+        throw reject(zip, e.getMessage(), e);
+      }
     }
     Path fresh;
     try {
@@ -99,10 +130,11 @@ public final class ModelLoader {
       checkCanaries(
           scorer.predict(canaryVectors), artifact.canaries(), md.labels(), canaryTolerance);
       LOG.info(
-          "Model {} v{} verified: sha256 {}, {} canaries within {}",
+          "Model {} v{} verified: sha256 {}, {}, {} canaries within {}",
           md.name(),
           md.version(),
           expectedSha256 == null ? "(not checked)" : expectedSha256,
+          signingKeyOrNull == null ? "signature not required" : "Ed25519 signature valid",
           artifact.canaries().size(),
           canaryTolerance);
       return scorer;
