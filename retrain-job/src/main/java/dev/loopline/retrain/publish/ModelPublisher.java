@@ -5,6 +5,8 @@ import dev.loopline.avro.Deployment;
 import dev.loopline.avro.DeploymentAction;
 import dev.loopline.avro.ModelVersion;
 import dev.loopline.config.LooplineConfig;
+import dev.loopline.model.artifact.ArtifactException;
+import dev.loopline.model.artifact.ArtifactSignature;
 import dev.loopline.model.store.ModelStore;
 import dev.loopline.model.store.Sha256;
 import dev.loopline.retrain.registry.AvroClients;
@@ -13,6 +15,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -25,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>put the zip in the model store;
- *   <li>fetch it back into a fresh directory and verify its sha256;
+ *   <li>fetch it back into a fresh directory and verify its sha256; when {@code
+ *       model.signing.private.key} is set, sign that sha256 (Ed25519) and store the detached
+ *       signature beside the artifact ({@code <artifact>.sig}, see {@link ArtifactSignature});
  *   <li>record the version on {@code model-versions} (key {@code <name>:<version>}), waiting for
  *       the broker's acknowledgement;
  *   <li>only then, if promoted, append a {@link Deployment} to {@code model-deployments}.
@@ -52,14 +57,32 @@ public final class ModelPublisher {
   }
 
   /**
-   * Steps 1 and 2: stores the artifact and proves the stored bytes are the ones trained.
+   * Steps 1 and 2: stores the artifact and proves the stored bytes are the ones trained; signs them
+   * when a signing key is configured.
    *
    * @return the artifact's URI in the store
-   * @throws IOException if the store cannot be written or returns different bytes
+   * @throws IOException if the store cannot be written or returns different bytes, or the
+   *     configured signing key cannot be read or the signature cannot be stored
    */
   public URI storeVerified(
       ModelStore store, String name, int version, Path zip, String sha256, Path scratch)
       throws IOException {
+    PrivateKey signingKey;
+    try {
+      // Before anything is stored: a misconfigured key must not leave an unsigned artifact.
+      signingKey = ArtifactSignature.privateKeyFromConfig(config.asMap());
+    } catch (ArtifactException e) {
+      throw new IOException(
+          "cannot sign "
+              + name
+              + " v"
+              + version
+              + " ("
+              + ArtifactSignature.PRIVATE_KEY
+              + "): "
+              + e.getMessage(),
+          e);
+    }
     URI uri = store.put(name, version, zip);
     Path back = Files.createTempDirectory(Files.createDirectories(scratch), "readback-");
     Path fetched = store.fetch(uri, back);
@@ -69,6 +92,10 @@ public final class ModelPublisher {
           "artifact read back from " + uri + " has sha256 " + got + ", expected " + sha256);
     }
     LOG.info("Stored {} v{} at {} (sha256 {} verified by read-back)", name, version, uri, sha256);
+    if (signingKey != null) {
+      URI sig = ArtifactSignature.store(uri, ArtifactSignature.sign(signingKey, got));
+      LOG.info("Signed {} v{} (Ed25519 over its sha256): {}", name, version, sig);
+    }
     return uri;
   }
 
