@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads RFC 4180 CSV with a header row {@code id,occurredAt,text[,attr.<name>...]} (any column
- * order). Quoted fields may hold commas, doubled quotes and line breaks; a record's line number is
- * the line it starts on. A quoted field that never closes within the line limit is rejected and
- * reading resumes on the line after its start, so one stray quote cannot swallow the file. Empty
- * attribute cells are omitted.
+ * Reads RFC 4180 CSV with a header row {@code id,occurredAt,text[,origin][,attr.<name>...]} (any
+ * column order). Quoted fields may hold commas, doubled quotes and line breaks; a record's line
+ * number is the line it starts on. A quoted field that never closes within the line limit is
+ * rejected and reading resumes on the line after its start, so one stray quote cannot swallow the
+ * file. Empty attribute cells are omitted.
  */
 public final class CsvEventSource implements EventSource {
 
@@ -30,6 +30,7 @@ public final class CsvEventSource implements EventSource {
   private int idColumn = -1;
   private int occurredAtColumn = -1;
   private int textColumn = -1;
+  private int originColumn = -1;
   private final Map<Integer, String> attributeColumns = new LinkedHashMap<>();
   private int columns = -1;
 
@@ -103,6 +104,7 @@ public final class CsvEventSource implements EventSource {
         case "id" -> idColumn = once(idColumn, i, name);
         case "occurredAt" -> occurredAtColumn = once(occurredAtColumn, i, name);
         case "text" -> textColumn = once(textColumn, i, name);
+        case "origin" -> originColumn = once(originColumn, i, name);
         default -> {
           if (name.startsWith(ATTR) && name.length() > ATTR.length()) {
             String attr = name.substring(ATTR.length());
@@ -114,7 +116,7 @@ public final class CsvEventSource implements EventSource {
             throw new UserError(
                 "CSV header: unknown column '"
                     + name
-                    + "' (expected id, occurredAt, text and attr.<name> columns;"
+                    + "' (expected id, occurredAt, text, origin and attr.<name> columns;"
                     + " use --ignore-unknown to skip others)");
           }
         }
@@ -245,6 +247,7 @@ public final class CsvEventSource implements EventSource {
         attributes.put(col.getValue(), value);
       }
     }
-    return validator.event(id, occurredAt, text, attributes);
+    String origin = originColumn < 0 ? null : validator.origin(fields.get(originColumn));
+    return validator.event(id, occurredAt, text, attributes, origin);
   }
 }

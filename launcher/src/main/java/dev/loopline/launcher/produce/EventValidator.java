@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * The field rules shared by the JSONL and CSV readers, so both reject the same things with the same
  * words: a non-empty id, an occurredAt that is an ISO-8601 instant or epoch milliseconds (a valid
- * Kafka timestamp), a non-blank text within the size limit and free of unpaired surrogates.
+ * Kafka timestamp), a non-blank text within the size limit and free of unpaired surrogates, and an
+ * optional origin (Event v2) no longer than an id.
  */
 final class EventValidator {
 
@@ -154,12 +155,29 @@ final class EventValidator {
     checkSurrogates("attributes." + name, value);
   }
 
-  Event event(String id, Instant occurredAt, String text, Map<String, String> attributes) {
+  /**
+   * The optional {@code origin} (the producing system, Event v2): absent, null or blank means not
+   * given (null in the record), as an empty CSV cell does.
+   */
+  String origin(String origin) throws Invalid {
+    if (origin == null || origin.isBlank()) {
+      return null;
+    }
+    if (utf8Length(origin) > ValidationRules.MAX_ID_BYTES) {
+      throw new Invalid("'origin' is longer than " + ValidationRules.MAX_ID_BYTES + " bytes");
+    }
+    checkSurrogates("origin", origin);
+    return origin;
+  }
+
+  Event event(
+      String id, Instant occurredAt, String text, Map<String, String> attributes, String origin) {
     return Event.newBuilder()
         .setId(id)
         .setOccurredAt(occurredAt)
         .setText(text)
         .setAttributes(attributes)
+        .setOrigin(origin)
         .build();
   }
 

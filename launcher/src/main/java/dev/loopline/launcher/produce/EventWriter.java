@@ -61,6 +61,9 @@ public final class EventWriter {
       g.writeStringField(attr.getKey(), attr.getValue());
     }
     g.writeEndObject();
+    if (e.getOrigin() != null) {
+      g.writeStringField("origin", e.getOrigin());
+    }
     g.writeEndObject();
     g.flush();
     out.write('\n');

@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * Reads JSON Lines: one object per line, {@code {"id":..,"occurredAt":..,"text":..,"attributes":
- * {..}}}. Blank lines are skipped. Each line is validated on its own; a bad line is rejected with
- * its number and the rest are read on.
+ * {..},"origin":..}} ({@code attributes} and {@code origin} optional). Blank lines are skipped.
+ * Each line is validated on its own; a bad line is rejected with its number and the rest are read
+ * on.
  */
 public final class JsonlEventSource implements EventSource {
 
@@ -61,6 +62,7 @@ public final class JsonlEventSource implements EventSource {
     String id = null;
     Instant occurredAt = null;
     String body = null;
+    String origin = null;
     Map<String, String> attributes = new LinkedHashMap<>();
     boolean seenOccurredAt = false;
     try (JsonParser p = JSON.createParser(text)) {
@@ -83,6 +85,7 @@ public final class JsonlEventSource implements EventSource {
           }
           case "text" -> body = string("text", p, value);
           case "attributes" -> attributes(p, value, attributes);
+          case "origin" -> origin = string("origin", p, value);
           default -> {
             if (!rules.ignoreUnknown()) {
               throw new Invalid(
@@ -110,7 +113,7 @@ public final class JsonlEventSource implements EventSource {
       validator.occurredAt(null);
     }
     body = validator.text(body);
-    return validator.event(id, occurredAt, body, attributes);
+    return validator.event(id, occurredAt, body, attributes, validator.origin(origin));
   }
 
   /** Jackson's message without its source excerpt, with the column where parsing stopped. */

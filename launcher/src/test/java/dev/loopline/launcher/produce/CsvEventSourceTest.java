@@ -57,6 +57,16 @@ class CsvEventSourceTest {
   }
 
   @Test
+  void readsTheOptionalOriginColumnOfEventV2() throws IOException {
+    List<ParsedLine> out =
+        parse("id,origin,occurredAt,text\r\n" + "a,helpdesk,1,hello\r\n" + "b,,1,hi\r\n");
+    assertThat(out).hasSize(2);
+    assertThat(event(out.get(0)).getOrigin()).isEqualTo("helpdesk");
+    assertThat(event(out.get(1)).getOrigin()).isNull();
+    assertThat(event(parse("id,occurredAt,text\r\na,1,hello\r\n").get(0)).getOrigin()).isNull();
+  }
+
+  @Test
   void rejectsBadRowsWithTheirStartLine() throws IOException {
     List<ParsedLine> out =
         parse(

@@ -44,6 +44,27 @@ class EventWriterTest {
   }
 
   @Test
+  void jsonlKeepsTheOriginOfEventV2() throws IOException {
+    Event e =
+        Event.newBuilder()
+            .setId("a")
+            .setOccurredAt(java.time.Instant.parse("2026-01-05T08:00:00Z"))
+            .setText("hello")
+            .setOrigin("mail-gateway")
+            .build();
+    StringWriter out = new StringWriter();
+    new EventWriter(out, InputFormat.JSONL, List.of()).write(e);
+    assertThat(out.toString()).contains("\"origin\":\"mail-gateway\"");
+    ParsedLine p =
+        InputFormat.JSONL
+            .open(
+                new ByteArrayInputStream(out.toString().getBytes(StandardCharsets.UTF_8)),
+                ValidationRules.defaults())
+            .next();
+    assertThat(((ParsedLine.Valid) p).event()).isEqualTo(e);
+  }
+
+  @Test
   void csvQuotesOnlyWhenNeeded() {
     assertThat(EventWriter.csv("plain")).isEqualTo("plain");
     assertThat(EventWriter.csv("a,b")).isEqualTo("\"a,b\"");

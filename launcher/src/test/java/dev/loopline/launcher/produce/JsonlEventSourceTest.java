@@ -57,6 +57,26 @@ class JsonlEventSourceTest {
   }
 
   @Test
+  void readsTheOptionalOriginOfEventV2() throws IOException {
+    List<ParsedLine> out =
+        parse(
+            String.join(
+                "\n",
+                "{\"id\":\"a\",\"occurredAt\":1,\"text\":\"t\",\"origin\":\"helpdesk\"}",
+                "{\"id\":\"b\",\"occurredAt\":1,\"text\":\"t\"}",
+                "{\"id\":\"c\",\"occurredAt\":1,\"text\":\"t\",\"origin\":null}",
+                "{\"id\":\"d\",\"occurredAt\":1,\"text\":\"t\",\"origin\":\" \"}",
+                "{\"id\":\"e\",\"occurredAt\":1,\"text\":\"t\",\"origin\":3}",
+                "{\"id\":\"f\",\"occurredAt\":1,\"text\":\"t\",\"origin\":\"\\udc00\"}"));
+    assertThat(out).hasSize(6);
+    assertThat(out.subList(0, 4))
+        .extracting(p -> ((ParsedLine.Valid) p).event().getOrigin())
+        .containsExactly("helpdesk", null, null, null);
+    assertThat(reason(out.get(4))).isEqualTo("'origin' must be a string, got a number");
+    assertThat(reason(out.get(5))).contains("'origin' contains an unpaired UTF-16 surrogate");
+  }
+
+  @Test
   void rejectsEachKindOfBadLineWithItsReason() throws IOException {
     List<ParsedLine> out =
         parse(
