@@ -1,8 +1,6 @@
 package dev.loopline.launcher.loop;
 
 import dev.loopline.avro.LabeledExample;
-import dev.loopline.avro.Lineage;
-import dev.loopline.avro.ModelVersion;
 import dev.loopline.config.LooplineConfig;
 import dev.loopline.launcher.EmbeddedLoop;
 import dev.loopline.retrain.RetrainService;
@@ -27,13 +25,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * <em>triggering correction</em> (the newest labeled example the run will read), runs {@link
  * RetrainService#runOnce}, and for a promoted version waits for the first prediction stamped with
  * it. The latency (that prediction's {@code scoredAt} minus the correction's {@code labeledAt}) is
- * kept for the status line and written into the version's lineage: an updated {@code ModelVersion}
- * for the same key on the compacted {@code model-versions} topic.
+ * kept for the status line and written into the version's lineage (see {@link LatencyLedger}): the
+ * triggering correction as soon as the version is promoted, the latency once measured, so that a
+ * latency still pending when the loop stops is recovered from {@code predictions} on the next
+ * start.
  */
 final class RetrainStage implements EmbeddedLoop.Stage {
 
@@ -58,6 +54,9 @@ final class RetrainStage implements EmbeddedLoop.Stage {
   /** A promoted version's correction-to-production latency. */
   record Latency(int version, Trigger trigger, Instant firstPrediction, Duration latency) {}
 
+  /** Whether the recovery of latencies pending from the last run has finished. */
+  private volatile boolean recoveryDone;
+
   private final DemoSettings demo;
   private final RetrainService service;
   private final PredictionTracker tracker;
@@ -69,6 +68,7 @@ final class RetrainStage implements EmbeddedLoop.Stage {
   private volatile boolean running;
   private volatile boolean stopped;
   private LooplineConfig config;
+  private LatencyLedger ledger;
   private Thread thread;
   private ScheduledExecutorService latencyTimer;
 
@@ -86,6 +86,7 @@ final class RetrainStage implements EmbeddedLoop.Stage {
   @Override
   public EmbeddedLoop.Running start(LooplineConfig config) {
     this.config = config;
+    this.ledger = new LatencyLedger(config);
     Schedule schedule = demo.schedule();
     thread = new Thread(() -> run(schedule), "loopline-retrain-scheduler");
     thread.setDaemon(true);
@@ -98,6 +99,9 @@ final class RetrainStage implements EmbeddedLoop.Stage {
               t.setDaemon(true);
               return t;
             });
+    // First, once: latencies the last run left pending (the timer's one thread runs it before
+    // any live measurement).
+    latencyTimer.execute(this::recoverPending);
     latencyTimer.scheduleWithFixedDelay(this::recordLatencies, 1, 1, TimeUnit.SECONDS);
     String what =
         (demo.retrainEvery() == null ? "" : "every " + human(demo.retrainEvery()))
@@ -118,7 +122,9 @@ final class RetrainStage implements EmbeddedLoop.Stage {
       try {
         ModelHistory history = ModelRegistryReader.read(config, topics, name);
         Map<Integer, Long> end = ModelRegistryReader.endOffsets(config, topics.feedback());
-        newLabels = RetrainService.newLabelsSince(history, end);
+        newLabels =
+            RetrainService.newLabelsSince(
+                config, topics.feedback(), history, end, Math.max(1, schedule.minNewLabels()));
         lastRun = RetrainService.lastRun(history);
         if (schedule.isDue(Instant.now(), lastRun, newLabels)) {
           Trigger trigger = latestCorrection(topics.feedback(), end).orElse(null);
@@ -137,6 +143,11 @@ final class RetrainStage implements EmbeddedLoop.Stage {
           results.add(r);
           LOG.info("retrain: {}", r.summary());
           if (r.published() && "PROMOTED".equals(r.verdict) && trigger != null) {
+            try {
+              ledger.markPending(r.version, trigger);
+            } catch (RuntimeException e) {
+              LOG.warn("could not mark v{}'s latency pending in its lineage: {}", r.version, e);
+            }
             awaiting.put(r.version, trigger);
           }
           continue;
@@ -161,6 +172,28 @@ final class RetrainStage implements EmbeddedLoop.Stage {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /** Latencies the last run left pending: from {@code predictions}, or measured live from now. */
+  private void recoverPending() {
+    try {
+      LatencyLedger.Recovery r = ledger.recover(() -> stopped);
+      latencies.addAll(r.recovered());
+      // A version this run promoted meanwhile may be among them: its exact first is now known.
+      r.recovered().forEach(l -> awaiting.remove(l.version()));
+      r.stillPending().forEach(awaiting::putIfAbsent);
+      if (!r.stillPending().isEmpty()) {
+        LOG.info(
+            "no prediction yet by {}: their latency is measured when the first one shows up",
+            r.stillPending().keySet().stream().map(v -> "v" + v).toList());
+      }
+    } catch (RuntimeException e) {
+      if (!stopped) {
+        LOG.warn("could not recover pending correction-to-production latencies: {}", e.toString());
+      }
+    } finally {
+      recoveryDone = true;
     }
   }
 
@@ -194,40 +227,10 @@ final class RetrainStage implements EmbeddedLoop.Stage {
           t.correctedAt(),
           first.get());
       try {
-        writeLineage(l);
+        ledger.record(l);
       } catch (Exception ex) {
         LOG.warn("could not record the latency in v{}'s lineage: {}", v, ex.toString());
       }
-    }
-  }
-
-  /** An updated ModelVersion (same key, compacted topic) with the triggering correction. */
-  private void writeLineage(Latency l) {
-    String name = config.get("model.name");
-    Topics topics = Topics.from(config);
-    ModelVersion mv =
-        ModelRegistryReader.read(config, topics, name)
-            .version(l.version())
-            .orElseThrow(() -> new IllegalStateException("v" + l.version() + " not found"));
-    Lineage lineage =
-        Lineage.newBuilder(mv.getLineage())
-            .setTriggeringCorrectionEventId(l.trigger().eventId())
-            .setTriggeringCorrectionAt(l.trigger().correctedAt())
-            .setCorrectionToProductionMillis(l.latency().toMillis())
-            .build();
-    ModelVersion updated = ModelVersion.newBuilder(mv).setLineage(lineage).build();
-    Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    try (KafkaProducer<String, ModelVersion> p =
-        new KafkaProducer<>(
-            props,
-            new StringSerializer(),
-            AvroSerdes.specific(ModelVersion.class, config.clientAndSerdeProps(), false)
-                .serializer())) {
-      p.send(new ProducerRecord<>(topics.modelVersions(), name + ":" + l.version(), updated)).get();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     }
   }
 
@@ -305,6 +308,16 @@ final class RetrainStage implements EmbeddedLoop.Stage {
 
   List<Latency> latencies() {
     return List.copyOf(latencies);
+  }
+
+  /** Promoted versions whose first prediction has not been seen yet. */
+  List<Integer> pending() {
+    return awaiting.keySet().stream().sorted().toList();
+  }
+
+  /** Whether the latencies pending from the last run were looked for (found or not). */
+  boolean recoveryDone() {
+    return recoveryDone;
   }
 
   List<RetrainResult> results() {

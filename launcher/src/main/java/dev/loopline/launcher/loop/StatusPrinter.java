@@ -19,7 +19,8 @@ import java.util.function.IntSupplier;
  * The one-line status of {@code loopline up}, every {@code demo.status.interval}: events/s scored,
  * the serving version, accuracy and triage rate over the latest predictions (against the
  * simulator's ground truth), corrections sent, when the next retrain is due, the latest
- * correction-to-production latency, and the console's address.
+ * correction-to-production latency (and the promoted versions still waiting for their first
+ * prediction), and the console's address.
  */
 final class StatusPrinter implements EmbeddedLoop.Stage {
 
@@ -113,12 +114,21 @@ final class StatusPrinter implements EmbeddedLoop.Stage {
     sb.append(" | corrections ").append(agent.sent());
     sb.append(" | next retrain: ").append(nextRetrain());
     List<RetrainStage.Latency> l = retrain.latencies();
-    if (!l.isEmpty()) {
-      RetrainStage.Latency last = l.get(l.size() - 1);
-      sb.append(" | correction->production v")
-          .append(last.version())
-          .append(' ')
-          .append(RetrainStage.human(last.latency()));
+    List<Integer> pending = retrain.pending();
+    if (!l.isEmpty() || !pending.isEmpty()) {
+      sb.append(" | correction->production");
+      if (!l.isEmpty()) {
+        RetrainStage.Latency last = l.get(l.size() - 1);
+        sb.append(" v")
+            .append(last.version())
+            .append(' ')
+            .append(RetrainStage.human(last.latency()));
+      }
+      if (!pending.isEmpty()) {
+        sb.append(l.isEmpty() ? " " : ", ")
+            .append(String.join(", ", pending.stream().map(v -> "v" + v).toList()))
+            .append(" pending");
+      }
     }
     sb.append(" | console http://localhost:").append(consolePort.getAsInt());
     return sb.toString();
