@@ -34,6 +34,17 @@
 
   function pct(x) { return x === null || x === undefined ? '-' : (100 * x).toFixed(1) + '%'; }
   function num(x) { return x === null || x === undefined ? '-' : x.toFixed(3); }
+  // A duration the way the status line of `loopline up` writes it: 8.4 s, 41 s, 3 min 5 s.
+  function duration(ms) {
+    if (ms === null || ms === undefined) return '-';
+    const s = Math.floor(ms / 1000);
+    if (s >= 120) return Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
+    return ms < 10000 ? (ms / 1000).toFixed(1) + ' s' : s + ' s';
+  }
+  function latencyText(c) {
+    if (!c) return '-';
+    return c.millis === null || c.millis === undefined ? 'pending' : duration(c.millis);
+  }
   function when(s) { return s ? s.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-'; }
 
   function status(msg, isError) {
@@ -325,16 +336,28 @@
     m.versions.forEach((v) => {
       const served = v.served.map((s) => when(s.from) + ' → ' + (s.to ? when(s.to) : 'now')).join('; ') || '-';
       const canPromote = isOperator() && v.status !== 'SERVING';
-      body.appendChild(el('tr', { class: 'status-' + v.status.toLowerCase() },
+      body.appendChild(el('tr', { class: 'status-' + v.status.toLowerCase(), dataset: { version: String(v.version) } },
         el('td', { text: 'v' + v.version }),
         el('td', null, el('span', { class: 'badge ' + v.status.toLowerCase(), text: v.status })),
         el('td', { class: 'num', text: v.metrics ? pct(v.metrics.accuracy) : '-' }),
         el('td', { class: 'num', text: v.metrics ? num(v.metrics.macroF1) : '-' }),
         el('td', { class: 'num', text: v.metrics ? String(v.metrics.examples) : '-' }),
         el('td', { text: served }),
+        el('td', {
+          class: 'num c2p',
+          text: latencyText(v.correctionToProduction),
+          title: v.correctionToProduction ? 'triggered by the correction of ' + v.correctionToProduction.triggeringEventId + ' at ' + when(v.correctionToProduction.triggeringCorrectionAt) : '',
+        }),
         el('td', { text: v.reason || '' }),
         el('td', null, canPromote ? el('button', { class: 'op', type: 'button', text: 'Promote…', onclick: () => promote(v) }) : null)));
     });
+    const latest = m.latestCorrectionToProduction;
+    $('c2p-latest').hidden = !latest;
+    if (latest) {
+      $('c2p-latest-value').textContent = duration(latest.millis);
+      $('c2p-latest-detail').textContent = 'v' + latest.version + ', from the correction of ' + latest.triggeringEventId
+        + ' at ' + when(latest.triggeringCorrectionAt) + ' to its first prediction';
+    }
     const hist = $('deployments');
     clear(hist);
     m.deployments.forEach((d) => hist.appendChild(el('tr', null,

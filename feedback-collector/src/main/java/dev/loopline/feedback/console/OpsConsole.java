@@ -8,6 +8,7 @@ import dev.loopline.avro.Correction;
 import dev.loopline.avro.Deployment;
 import dev.loopline.avro.DeploymentAction;
 import dev.loopline.avro.LabelSource;
+import dev.loopline.avro.Lineage;
 import dev.loopline.avro.Metrics;
 import dev.loopline.avro.ModelVersion;
 import dev.loopline.avro.Verdict;
@@ -425,7 +426,10 @@ public final class OpsConsole implements AutoCloseable {
     return v;
   }
 
-  /** Versions with metrics, status and when each served; deployments newest first. */
+  /**
+   * Versions with metrics, status, when each served and its correction-to-production latency (from
+   * its lineage); the latest measured latency on its own; deployments newest first.
+   */
   static Map<String, Object> modelsView(ModelRegistryView.Snapshot s) {
     Map<Integer, List<Map<String, String>>> served = new TreeMap<>();
     List<Deployment> ds = s.deployments();
@@ -450,6 +454,7 @@ public final class OpsConsole implements AutoCloseable {
     Integer serving = s.current().map(Deployment::getVersion).orElse(null);
     Integer shadow = s.current().map(Deployment::getShadowVersion).orElse(null);
     List<Map<String, Object>> versions = new ArrayList<>();
+    Map<String, Object> latestLatency = null;
     for (ModelVersion v : s.versions().descendingMap().values()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("version", v.getVersion());
@@ -470,6 +475,12 @@ public final class OpsConsole implements AutoCloseable {
       m.put("metrics", metrics(v.getMetrics()));
       m.put("productionMetrics", metrics(v.getProductionMetrics()));
       m.put("served", served.getOrDefault(v.getVersion(), List.of()));
+      Map<String, Object> latency = correctionToProduction(v);
+      m.put("correctionToProduction", latency);
+      if (latestLatency == null && latency != null && latency.get("millis") != null) {
+        latestLatency = new LinkedHashMap<>(latency);
+        latestLatency.put("version", v.getVersion());
+      }
       versions.add(m);
     }
     List<Map<String, Object>> history = new ArrayList<>();
@@ -480,8 +491,27 @@ public final class OpsConsole implements AutoCloseable {
     out.put("model", s.modelName());
     out.put("serving", serving);
     out.put("shadow", shadow);
+    out.put("latestCorrectionToProduction", latestLatency);
     out.put("versions", versions);
     out.put("deployments", history);
+    return out;
+  }
+
+  /**
+   * How long it took from the correction that made the version's retrain due to its first
+   * prediction in production: {@code millis} (null while pending: promoted, no prediction seen
+   * yet), the triggering correction's event id and time. Null when the lineage names no triggering
+   * correction (a version from the seed set, or one made by a plain {@code loopline retrain}).
+   */
+  static Map<String, Object> correctionToProduction(ModelVersion v) {
+    Lineage l = v.getLineage();
+    if (l == null || l.getTriggeringCorrectionAt() == null) {
+      return null;
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("millis", l.getCorrectionToProductionMillis());
+    out.put("triggeringEventId", l.getTriggeringCorrectionEventId());
+    out.put("triggeringCorrectionAt", l.getTriggeringCorrectionAt().toString());
     return out;
   }
 

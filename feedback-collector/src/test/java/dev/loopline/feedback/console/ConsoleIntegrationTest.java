@@ -204,6 +204,16 @@ class ConsoleIntegrationTest {
     JsonNode models = JSON.readTree(get("/api/models", VIEWER).body());
     assertThat(models.get("versions").get(0).get("status").asText()).isEqualTo("CANDIDATE");
     assertThat(models.get("versions").get(1).get("status").asText()).isEqualTo("SERVING");
+    // The correction-to-production latency from the lineage, per version and the latest one.
+    assertThat(models.get("versions").get(0).get("correctionToProduction").isNull()).isTrue();
+    JsonNode c2p = models.get("versions").get(1).get("correctionToProduction");
+    assertThat(c2p.get("millis").asLong()).isEqualTo(42_300L);
+    assertThat(c2p.get("triggeringEventId").asText()).isEqualTo("ev-trigger");
+    assertThat(c2p.get("triggeringCorrectionAt").asText())
+        .isEqualTo(T0.minusSeconds(7200).toString());
+    assertThat(models.get("latestCorrectionToProduction").get("version").asInt()).isEqualTo(1);
+    assertThat(models.get("latestCorrectionToProduction").get("millis").asLong())
+        .isEqualTo(42_300L);
 
     assertThat(
             post("/api/models/promote", OPERATOR, "{\"version\":1,\"reason\":\"r\"}").statusCode())
@@ -366,6 +376,17 @@ class ConsoleIntegrationTest {
               .get(0);
       assertThat(matrix.getText()).contains("billing", "refunds");
       assertThat(driver.findElements(By.cssSelector("#versions tr"))).hasSize(2);
+      // The correction-to-production latency: the latest prominently, and per version.
+      assertThat(driver.findElement(By.id("c2p-latest")).isDisplayed()).isTrue();
+      assertThat(driver.findElement(By.id("c2p-latest-value")).getText()).isEqualTo("42 s");
+      assertThat(driver.findElement(By.id("c2p-latest-detail")).getText())
+          .contains("v1", "ev-trigger");
+      assertThat(
+              driver.findElement(By.cssSelector("#versions tr[data-version='1'] .c2p")).getText())
+          .isEqualTo("42 s");
+      assertThat(
+              driver.findElement(By.cssSelector("#versions tr[data-version='2'] .c2p")).getText())
+          .isEqualTo("-");
       // Keep a screenshot to look at.
       Path shot = Path.of("target", "console.png");
       Files.createDirectories(shot.getParent());
@@ -448,7 +469,14 @@ class ConsoleIntegrationTest {
         .setProductionMetrics(null)
         .setTrainer(Map.of())
         .setLineage(
-            Lineage.newBuilder().setFeedbackOffsets(List.of()).setParentChain(List.of()).build())
+            Lineage.newBuilder()
+                .setFeedbackOffsets(List.of())
+                .setParentChain(List.of())
+                // v1 carries a measured correction-to-production latency, v2 none.
+                .setTriggeringCorrectionEventId(v == 1 ? "ev-trigger" : null)
+                .setTriggeringCorrectionAt(v == 1 ? T0.minusSeconds(7200) : null)
+                .setCorrectionToProductionMillis(v == 1 ? 42_300L : null)
+                .build())
         .build();
   }
 

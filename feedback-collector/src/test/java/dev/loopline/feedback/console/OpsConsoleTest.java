@@ -65,6 +65,67 @@ class OpsConsoleTest {
     assertThat(history).hasSize(4);
   }
 
+  @Test
+  void correctionToProductionLatencyPerVersionAndTheLatestMeasured() {
+    Instant corrected = T0.plusSeconds(30);
+    TreeMap<Integer, ModelVersion> versions = new TreeMap<>();
+    versions.put(1, version(1, Verdict.PROMOTED)); // the seed set's: no triggering correction
+    versions.put(2, withLatency(version(2, Verdict.PROMOTED), "ev-2", corrected, 42_300L));
+    versions.put(3, withLatency(version(3, Verdict.PROMOTED), "ev-3", corrected, 8_400L));
+    // v4: promoted, no prediction seen yet
+    versions.put(4, withLatency(version(4, Verdict.PROMOTED), "ev-4", corrected, null));
+    Map<String, Object> view =
+        OpsConsole.modelsView(new ModelRegistryView.Snapshot("tickets", versions, List.of()));
+
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> vs = (List<Map<String, Object>>) view.get("versions");
+    assertThat(vs).extracting(v -> v.get("version")).containsExactly(4, 3, 2, 1);
+    assertThat(vs.get(3).get("correctionToProduction")).isNull();
+    assertThat(vs.get(2).get("correctionToProduction"))
+        .isEqualTo(
+            Map.of(
+                "millis",
+                42_300L,
+                "triggeringEventId",
+                "ev-2",
+                "triggeringCorrectionAt",
+                corrected.toString()));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> pending = (Map<String, Object>) vs.get(0).get("correctionToProduction");
+    assertThat(pending).containsEntry("millis", null).containsEntry("triggeringEventId", "ev-4");
+    // The latest MEASURED one: v3 (v4 is pending).
+    assertThat(view.get("latestCorrectionToProduction"))
+        .isEqualTo(
+            Map.of(
+                "version",
+                3,
+                "millis",
+                8_400L,
+                "triggeringEventId",
+                "ev-3",
+                "triggeringCorrectionAt",
+                corrected.toString()));
+
+    Map<String, Object> none =
+        OpsConsole.modelsView(
+            new ModelRegistryView.Snapshot(
+                "tickets", new TreeMap<>(Map.of(1, version(1, Verdict.PROMOTED))), List.of()));
+    assertThat(none).containsEntry("latestCorrectionToProduction", null);
+  }
+
+  private static ModelVersion withLatency(
+      ModelVersion v, String eventId, Instant correctedAt, Long millis) {
+    v.setLineage(
+        Lineage.newBuilder()
+            .setFeedbackOffsets(List.of())
+            .setParentChain(List.of())
+            .setTriggeringCorrectionEventId(eventId)
+            .setTriggeringCorrectionAt(correctedAt)
+            .setCorrectionToProductionMillis(millis)
+            .build());
+    return v;
+  }
+
   private static ModelVersion version(int v, Verdict verdict) {
     return ModelVersion.newBuilder()
         .setName("tickets")
