@@ -1,9 +1,11 @@
 package dev.loopline.deploy;
 
 import dev.loopline.avro.ActorType;
+import dev.loopline.avro.Correction;
 import dev.loopline.avro.Deployment;
 import dev.loopline.avro.DeploymentAction;
 import dev.loopline.avro.Event;
+import dev.loopline.avro.LabelSource;
 import dev.loopline.avro.Prediction;
 import dev.loopline.config.LooplineConfig;
 import dev.loopline.model.artifact.ModelMetadata;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.regex.Pattern;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -161,19 +164,61 @@ final class ClusterFixtures {
     return new ProducerRecord<>(topic, null, e.getOccurredAt().toEpochMilli(), e.getId(), e);
   }
 
+  /** An idempotent acks=all producer of agent corrections. */
+  static KafkaProducer<String, Correction> correctionProducer(LooplineConfig c) {
+    Map<String, Object> p = new HashMap<>(c.kafkaClientProps());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+    return new KafkaProducer<>(
+        p,
+        new StringSerializer(),
+        AvroSerdes.specific(Correction.class, c.clientAndSerdeProps(), false).serializer());
+  }
+
+  /** The label the agent gives event {@code n}: not always the model's, on purpose. */
+  static String correctedLabel(long n) {
+    return LABELS.get((int) Math.floorMod(n / 10, 3));
+  }
+
+  /**
+   * The agent's correction of event {@code n}, made 2 s after the event in event time (record
+   * timestamp and {@code correctedAt}): the collector's stream time follows the events' clock, so
+   * the prediction grace is never what decides the join.
+   */
+  static ProducerRecord<String, Correction> correctionRecord(String topic, long n) {
+    Instant at = T0.plusMillis(n).plusSeconds(2);
+    Correction c =
+        Correction.newBuilder()
+            .setEventId("ev-" + n)
+            .setLabel(correctedLabel(n))
+            .setAgent("fault-suite-agent")
+            .setCorrectedAt(at)
+            .setSource(LabelSource.TRIAGE)
+            .build();
+    return new ProducerRecord<>(topic, null, at.toEpochMilli(), c.getEventId(), c);
+  }
+
   /** Everything committed on the topics matching {@code pattern}, read to their current end. */
   static List<ConsumerRecord<String, Prediction>> readCommitted(LooplineConfig c, Pattern pattern) {
+    return readCommitted(c, pattern, Prediction.class);
+  }
+
+  /** Everything committed on the topics matching {@code pattern}, read to their current end. */
+  static <T extends SpecificRecord> List<ConsumerRecord<String, T>> readCommitted(
+      LooplineConfig c, Pattern pattern, Class<T> type) {
     Map<String, Object> p = new HashMap<>(c.kafkaClientProps());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    List<ConsumerRecord<String, Prediction>> out = new ArrayList<>();
-    try (KafkaConsumer<String, Prediction> consumer =
+    List<ConsumerRecord<String, T>> out = new ArrayList<>();
+    try (KafkaConsumer<String, T> consumer =
         new KafkaConsumer<>(
             p,
             new StringDeserializer(),
-            AvroSerdes.specific(Prediction.class, c.clientAndSerdeProps(), false).deserializer())) {
+            AvroSerdes.specific(type, c.clientAndSerdeProps(), false).deserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
       consumer
           .listTopics()
