@@ -186,17 +186,11 @@ public final class ScoringApp implements AutoCloseable {
         Clock.systemUTC());
   }
 
-  /** Kafka Streams settings: guarantees, DLQ handlers, then anything under scoring.streams. */
+  /** Kafka Streams settings: {@link #baseStreamsProperties}, app id, state, DLQ handlers. */
   Properties streamsProperties() {
-    Properties p = new Properties();
-    p.putAll(config.kafkaClientProps());
+    Properties p = baseStreamsProperties(config);
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
-    p.put(
-        StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
-        settings.exactlyOnce() ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
-    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
     p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toString());
-    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor());
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.dlq(topics.events()));
     p.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
@@ -205,7 +199,29 @@ public final class ScoringApp implements AutoCloseable {
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterHandlers.Processing.class);
     p.put(DeadLetterHandlers.METRICS_CONFIG, metrics);
+    // Anything under scoring.streams wins, also over the app id and the handlers above.
+    p.putAll(config.withPrefix(ScoringSettings.STREAMS_PREFIX));
+    return p;
+  }
+
+  /**
+   * The Kafka Streams settings that do not depend on this app's topology: client and security
+   * settings, processing guarantee, stream threads, replication factor, offset reset, this module's
+   * producer defaults ({@link ScoringSettings#PRODUCER_DEFAULTS}), then anything under {@code
+   * scoring.streams.*}. Public so that a benchmark's baseline (a plain pass-through) runs with
+   * exactly the settings the scoring app runs with.
+   */
+  public static Properties baseStreamsProperties(LooplineConfig config) {
+    ScoringSettings settings = ScoringSettings.from(config);
+    Properties p = new Properties();
+    p.putAll(config.kafkaClientProps());
+    p.put(
+        StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+        settings.exactlyOnce() ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.getInt("topic.replication.factor", 1));
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    ScoringSettings.PRODUCER_DEFAULTS.forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
     p.putAll(config.withPrefix(ScoringSettings.STREAMS_PREFIX));
     return p;
   }

@@ -54,6 +54,12 @@ public record ScoringSettings(
   /** Settings under this prefix go to Kafka Streams verbatim (e.g. {@code commit.interval.ms}). */
   public static final String STREAMS_PREFIX = "scoring.streams.";
 
+  /**
+   * Producer settings this module sets on top of Kafka Streams' own defaults (which already set
+   * {@code linger.ms=100}); {@code scoring.streams.producer.*} overrides them.
+   */
+  public static final java.util.Map<String, Object> PRODUCER_DEFAULTS = java.util.Map.of();
+
   /** Settings under this prefix configure the decision policy (model-core's DecisionPolicy). */
   public static final String POLICY_PREFIX = "policy.";
 

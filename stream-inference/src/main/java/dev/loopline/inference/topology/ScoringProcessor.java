@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -49,6 +50,12 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
   private final int maxBatch;
   private final long maxWaitMs;
   private final PredictionEncoder encoder;
+
+  /**
+   * Route topic per label: {@link Topics#routed} slugs the label with two regular expressions,
+   * which cost more per event than the rest of the routing; labels are few.
+   */
+  private final Map<String, String> routedTopics = new HashMap<>();
 
   private ProcessorContext<String, Encoded> context;
   private InternalProcessorContext<String, Encoded> internal;
@@ -149,7 +156,10 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
       Pending p = batch.get(i);
       Event e = p.record().value();
       Decision d = policy.decide(labels, probs[i], e.getId());
-      String route = d.autoRoute() ? topics.routed(d.routeLabel()) : topics.triage();
+      String route =
+          d.autoRoute()
+              ? routedTopics.computeIfAbsent(d.routeLabel(), topics::routed)
+              : topics.triage();
       Prediction out =
           prediction(model, e, probs[i], d, route, false, perRecordMicros, batch.size(), scoredAt);
       // One Avro encoding serves both copies when the two topics share the writer schema id.
@@ -236,23 +246,24 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     for (int j = 0; j < labels.size(); j++) {
       lp.add(new LabelProbability(labels.get(j), (double) probs[j]));
     }
-    return Prediction.newBuilder()
-        .setEventId(e.getId())
-        .setModelName(model.metadata().name())
-        .setModelVersion(model.version())
-        .setProbabilities(lp)
-        .setTopLabel(d.topLabel())
-        .setTopProbability(d.topProbability())
-        .setDecision(d.action())
-        .setRoute(route)
-        .setAudit(d.audit())
-        .setShadow(shadow)
-        .setOccurredAt(e.getOccurredAt())
-        .setScoredAt(scoredAt)
-        .setScoringLatencyMicros(latencyMicros)
-        .setBatchSize(batchSize)
-        .setFeaturizerFingerprint(model.metadata().featurizerFingerprint())
-        .build();
+    // The all-arguments constructor: the builder copies the schema's field array and checks
+    // every field per record; every value here is non-null by construction.
+    return new Prediction(
+        e.getId(),
+        model.metadata().name(),
+        model.version(),
+        lp,
+        d.topLabel(),
+        d.topProbability(),
+        d.action(),
+        route,
+        d.audit(),
+        shadow,
+        e.getOccurredAt(),
+        scoredAt,
+        latencyMicros,
+        batchSize,
+        model.metadata().featurizerFingerprint());
   }
 
   @Override
