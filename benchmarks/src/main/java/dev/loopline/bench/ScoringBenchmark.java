@@ -8,6 +8,8 @@ import dev.loopline.avro.Prediction;
 import dev.loopline.config.LooplineConfig;
 import dev.loopline.embedded.EmbeddedPlatform;
 import dev.loopline.inference.ScoringApp;
+import dev.loopline.inference.ScoringSettings;
+import dev.loopline.inference.model.ServingModel;
 import dev.loopline.launcher.sim.GeneratedTicket;
 import dev.loopline.launcher.sim.TicketGenerator;
 import dev.loopline.model.artifact.ModelMetadata;
@@ -103,6 +105,14 @@ public final class ScoringBenchmark implements Callable<Integer> {
       description = "Length of each latency phase.")
   int latencySeconds;
 
+  @Option(
+      names = "--set",
+      description =
+          "Config override key=value (repeatable), applied to the scoring app and, for the Streams"
+              + " settings (scoring.threads, scoring.processing.guarantee, scoring.streams.*), to"
+              + " the pass-through as well.")
+  Map<String, String> overrides = new HashMap<>();
+
   private static final String EVENTS = "bench.events";
 
   @Override
@@ -121,7 +131,13 @@ public final class ScoringBenchmark implements Callable<Integer> {
       settings.put("scoring.http.port", "0");
       settings.put("scoring.work.dir", tmp.resolve("work").toString());
       settings.put("scoring.state.dir", tmp.resolve("state").toString());
+      settings.putAll(overrides);
       LooplineConfig config = platform.config().with(settings);
+      int threads = ScoringSettings.from(config).threads();
+      Properties streams = ScoringApp.baseStreamsProperties(config);
+      say(
+          "Streams settings of both Kafka phases (beyond the client settings): %s",
+          streamsSettings(streams, config));
       TopicAdmin.ensureTopics(
           config.kafkaClientProps(),
           List.of(
@@ -140,18 +156,46 @@ public final class ScoringBenchmark implements Callable<Integer> {
       Stored v1 = train(tmp, 1, 7);
       Stored v2 = train(tmp, 2, 8);
 
-      Cpu inProcessCpu = new Cpu("main");
-      double inProcess = inProcessRate(v1, corpus, tmp, inProcessCpu);
-      say("in-process featurize+predict: %.0f events/s, %s", inProcess, inProcessCpu.perEvent());
+      Cpu inProcessCpu = new Cpu("bench-inprocess-");
+      double inProcess = inProcessRate(v1, corpus, tmp, threads, inProcessCpu);
+      say(
+          "in-process featurize+predict (%d thread%s): %.0f events/s, %s",
+          threads, threads == 1 ? "" : "s", inProcess, inProcessCpu.perEvent());
 
       produce(config, corpus);
+      deploy(config, v1);
+      // JIT warm-up of both Kafka paths (app, clients and broker, transactions included): each
+      // app runs once over the whole topic under another application id before the measured
+      // runs, so neither measured run pays for compiling code the other one ran first.
+      long warmStart = System.nanoTime();
+      passThrough(streams, "bench-passthrough-warmup", config, tmp, new Cpu("bench-passthrough-"));
+      try (ScoringApp warm =
+          ScoringApp.start(
+              config.with(
+                  Map.of(
+                      "scoring.application.id",
+                      "bench-scoring-warmup",
+                      "scoring.work.dir",
+                      tmp.resolve("work-warmup").toString())))) {
+        waitRunning(warm);
+        waitConsumed(config, "bench-scoring-warmup", records, warmup(), new Cpu("bench-scoring-"));
+      }
+      say("warm-up rounds (pass-through + scoring): %.1f s", (System.nanoTime() - warmStart) / 1e9);
+      settleJit();
+      Cpu idleCpu = new Cpu("bench-");
+      idleCpu.start();
+      Thread.sleep(2_000);
+      idleCpu.stop(1);
+      say(
+          "idle process over 2 s (broker, registry; no app running): %.2f cores (%s, in us/s)",
+          idleCpu.processMicros() / 2e6, idleCpu.breakdown(2));
+
       Cpu passThroughCpu = new Cpu("bench-passthrough-");
-      double passThrough = passThrough(config, tmp, passThroughCpu);
+      double passThrough = passThrough(streams, "bench-passthrough", config, tmp, passThroughCpu);
       say(
           "Kafka Streams EOS pass-through: %.0f events/s, %s",
           passThrough, passThroughCpu.perEvent());
 
-      deploy(config, v1);
       long startNanos = System.nanoTime();
       try (ScoringApp app = ScoringApp.start(config)) {
         waitRunning(app);
@@ -174,12 +218,15 @@ public final class ScoringBenchmark implements Callable<Integer> {
         System.out.println("|---|---|");
         row("Kafka Streams EOS pass-through (events/s)", "%.0f", passThrough);
         row("scoring app, EOS v2, default model (events/s)", "%.0f", scoring);
-        row("in-process featurize + predict, batch 256 (events/s)", "%.0f", inProcess);
+        row(
+            "in-process featurize + predict, batch 256, " + threads + " thread(s) (events/s)",
+            "%.0f",
+            inProcess);
         row("scoring / pass-through", "%.2f", scoring / passThrough);
         row("scoring / in-process", "%.2f", scoring / inProcess);
         row("mean batch size (throughput phase)", "%.1f", meanBatch);
         row(
-            "stream/main thread CPU per event, pass-through / scoring / in-process (us)",
+            "app threads' CPU per event, pass-through / scoring / in-process (us)",
             "%.1f / %.1f / %.1f",
             passThroughCpu.threadMicros(),
             scoringCpu.threadMicros(),
@@ -195,6 +242,15 @@ public final class ScoringBenchmark implements Callable<Integer> {
             passThroughCpu.processMicros(),
             scoringCpu.processMicros(),
             inProcessCpu.processMicros());
+        row(
+            "process CPU per event by thread kind, pass-through (us)",
+            "%s",
+            passThroughCpu.breakdown());
+        row("process CPU per event by thread kind, scoring (us)", "%s", scoringCpu.breakdown());
+        row(
+            "process CPU per event by thread kind, in-process (us)",
+            "%s",
+            inProcessCpu.breakdown());
         row("offered load for latency (events/s)", "%d", offered);
         row("steady p50 / p99 event-to-prediction (ms)", "%.1f / %.1f", steady[0], steady[1]);
         row("during hot swap p50 / p99 (ms)", "%.1f / %.1f", swap[0], swap[1]);
@@ -251,24 +307,51 @@ public final class ScoringBenchmark implements Callable<Integer> {
     }
   }
 
+  /**
+   * Featurize + predict with no Kafka, on {@code threads} threads named {@code bench-inprocess-*}
+   * (as many as the app's stream threads), each taking batches of 256 from a shared cursor and
+   * calling the app's own {@link ServingModel#featurizeAndPredict} on one loaded version, as the
+   * stream threads do.
+   */
   private static double inProcessRate(
-      Stored model, List<GeneratedTicket> corpus, Path tmp, Cpu cpu) {
-    try (Scorer s = ModelLoader.load(model.zip(), model.sha256(), tmp.resolve("inproc"), null)) {
-      Featurizer f = new Featurizer(s.metadata().featurizer());
+      Stored model, List<GeneratedTicket> corpus, Path tmp, int threads, Cpu cpu) throws Exception {
+    Scorer s = ModelLoader.load(model.zip(), model.sha256(), tmp.resolve("inproc"), null);
+    ServingModel serving = new ServingModel(s, Instant.now());
+    java.util.concurrent.atomic.AtomicInteger names =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(
+            threads, r -> new Thread(r, "bench-inprocess-" + names.getAndIncrement()));
+    try {
       double best = 0;
-      // Round 0 warms the JIT up (as the Kafka phases skip their first quarter); rounds 1-2 count.
+      // Round 0 warms the JIT up (as the Kafka phases run a warm-up round); rounds 1-2 count.
+      // The pool's threads live through all rounds, so the CPU count sees all of their work.
       for (int round = 0; round < 3; round++) {
+        java.util.concurrent.atomic.AtomicInteger cursor =
+            new java.util.concurrent.atomic.AtomicInteger();
+        Runnable work =
+            () -> {
+              for (int i = cursor.getAndAdd(256); i < corpus.size(); i = cursor.getAndAdd(256)) {
+                List<String> texts = new ArrayList<>(256);
+                List<Map<String, String>> attrs = new ArrayList<>(256);
+                for (int j = i; j < Math.min(corpus.size(), i + 256); j++) {
+                  Event e = corpus.get(j).event();
+                  texts.add(e.getText());
+                  attrs.add(e.getAttributes());
+                }
+                serving.featurizeAndPredict(texts, attrs);
+              }
+            };
         if (round == 1) {
           cpu.start();
         }
         long t0 = System.nanoTime();
-        for (int i = 0; i < corpus.size(); i += 256) {
-          List<SparseVector> batch = new ArrayList<>(256);
-          for (int j = i; j < Math.min(corpus.size(), i + 256); j++) {
-            Event e = corpus.get(j).event();
-            batch.add(f.featurize(e.getText(), e.getAttributes()));
-          }
-          s.predict(batch);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          done.add(pool.submit(work));
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+          f.get();
         }
         if (round > 0) {
           best = Math.max(best, corpus.size() / ((System.nanoTime() - t0) / 1e9));
@@ -276,6 +359,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
       }
       cpu.stop(2L * corpus.size());
       return best;
+    } finally {
+      pool.shutdown();
+      serving.release();
     }
   }
 
@@ -302,25 +388,41 @@ public final class ScoringBenchmark implements Callable<Integer> {
         AvroSerdes.specific(Event.class, config.clientAndSerdeProps(), false).serializer());
   }
 
-  private double passThrough(LooplineConfig config, Path tmp, Cpu cpu) throws Exception {
+  /**
+   * A plain Kafka Streams pass-through (bytes in, bytes out, one record per event) with the same
+   * Streams settings as the scoring app ({@link ScoringApp#baseStreamsProperties}).
+   */
+  private double passThrough(
+      Properties streams, String applicationId, LooplineConfig config, Path tmp, Cpu cpu)
+      throws Exception {
     StreamsBuilder b = new StreamsBuilder();
     b.stream(EVENTS, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         .mapValues(v -> v)
         .to("bench.passthrough", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
     Properties p = new Properties();
-    p.putAll(config.kafkaClientProps());
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-passthrough");
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    p.putAll(streams);
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("passthrough-state").toString());
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     try (KafkaStreams s = new KafkaStreams(b.build(), p)) {
       s.start();
       while (s.state() != KafkaStreams.State.RUNNING) {
         Thread.sleep(20);
       }
-      return waitConsumed(config, "bench-passthrough", records, warmup(), cpu);
+      return waitConsumed(config, applicationId, records, warmup(), cpu);
     }
+  }
+
+  /** The Streams settings both Kafka phases share, without the client/security settings. */
+  private static String streamsSettings(Properties streams, LooplineConfig config) {
+    Map<String, Object> out = new java.util.TreeMap<>();
+    streams.forEach(
+        (k, v) -> {
+          if (!config.kafkaClientProps().containsKey(k)) {
+            out.put((String) k, v);
+          }
+        });
+    out.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "Kafka's default");
+    return out.toString();
   }
 
   /** Flushes of the scoring app by reason (size, wait, commit). */
@@ -335,10 +437,13 @@ public final class ScoringBenchmark implements Callable<Integer> {
   }
 
   /**
-   * CPU time of the threads whose names start with a prefix (the stream thread and its producer and
-   * consumer threads, or {@code main}), and of the whole process, between {@link #start} and {@link
-   * #stop}. Under a loaded machine wall-clock rates swing 2-3x; CPU per event does not. Threads
-   * that end before {@link #stop} are not counted, so stop while the app runs.
+   * CPU time between {@link #start} and {@link #stop}: of the threads whose names start with a
+   * prefix (the stream threads and Kafka Streams' own helper threads, or {@code main}), of the
+   * whole process (broker and registry included), and of the whole process split by thread kind
+   * (see {@link #kind}), so a phase's cost can be traced to the stream thread, the app's client I/O
+   * threads, the broker, the benchmark's own driver threads, GC or the JIT compiler. Under a loaded
+   * machine wall-clock rates swing 2-3x; CPU per event does not. Threads that end before {@link
+   * #stop} are not counted, so stop while the app runs.
    */
   static final class Cpu {
     private static final java.lang.management.ThreadMXBean THREADS =
@@ -346,12 +451,15 @@ public final class ScoringBenchmark implements Callable<Integer> {
     private static final com.sun.management.OperatingSystemMXBean OS =
         (com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final long NANOS_PER_TICK = 10_000_000L; // USER_HZ = 100 on Linux
 
     private final String prefix;
     private Map<Long, Long> startThreads = Map.of();
+    private Map<String, Long> startKinds = Map.of();
     private long startProcess;
     private long threadNanos = -1;
     private long processNanos = -1;
+    private final Map<String, Long> kindNanos = new java.util.TreeMap<>();
     private long events;
 
     Cpu(String prefix) {
@@ -360,6 +468,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
 
     void start() {
       startThreads = threadTimes();
+      startKinds = kindTimes();
       startProcess = OS.getProcessCpuTime();
     }
 
@@ -372,6 +481,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
       }
       threadNanos = sum;
       processNanos = OS.getProcessCpuTime() - startProcess;
+      kindTimes().forEach((k, v) -> kindNanos.put(k, v - startKinds.getOrDefault(k, 0L)));
+      long attributed = kindNanos.values().stream().mapToLong(Long::longValue).sum();
+      kindNanos.put("unattributed", processNanos - attributed);
     }
 
     private Map<Long, Long> threadTimes() {
@@ -387,6 +499,75 @@ public final class ScoringBenchmark implements Callable<Integer> {
       return out;
     }
 
+    /**
+     * CPU so far by thread kind: Java threads by name (ThreadMXBean), JVM-internal threads (GC, JIT
+     * compiler; invisible to ThreadMXBean) from /proc/self/task by their native name. Threads that
+     * ended are missing from both snapshots and so from the difference.
+     */
+    private static Map<String, Long> kindTimes() {
+      Map<String, Long> out = new HashMap<>();
+      for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+        if (t != null) {
+          long ns = THREADS.getThreadCpuTime(t.getThreadId());
+          if (ns >= 0) {
+            out.merge(kind(t.getThreadName()), ns, Long::sum);
+          }
+        }
+      }
+      try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+        for (Path task : (Iterable<Path>) tasks::iterator) {
+          String comm = Files.readString(task.resolve("comm")).trim();
+          String jvm = jvmKind(comm);
+          if (jvm != null) {
+            String stat = Files.readString(task.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
+            out.merge(jvm, ticks * NANOS_PER_TICK, Long::sum);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // Not Linux, or a thread ended while listing: the JVM share stays unattributed.
+      }
+      return out;
+    }
+
+    /** Kind of a Java thread, by the names Kafka, Kafka Streams and this benchmark give them. */
+    static String kind(String name) {
+      if (name.contains("-StreamThread-") && !name.contains("producer")) {
+        return name.startsWith("bench-") ? "app: stream threads" : "other";
+      }
+      if (name.startsWith("bench-inprocess-")) {
+        return "in-process threads";
+      }
+      if (name.contains("bench-passthrough") || name.contains("bench-scoring")) {
+        return "app: producer/consumer/admin I/O";
+      }
+      if (name.equals("main")
+          || name.startsWith("kafka-admin-client-thread | adminclient")
+          || name.startsWith("kafka-producer-network-thread | producer-")
+          || name.startsWith("bench-latency")) {
+        return "benchmark driver";
+      }
+      if (name.startsWith("loopline-") || name.startsWith("HTTP-") || name.contains("registry")) {
+        return "app/registry: other";
+      }
+      return "broker";
+    }
+
+    /** Kind of a JVM-internal thread by its native name, or null for a Java thread. */
+    private static String jvmKind(String comm) {
+      if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+        return "jvm: GC";
+      }
+      if (comm.contains("CompilerThre")) {
+        return "jvm: JIT";
+      }
+      if (comm.equals("VM Thread") || comm.startsWith("VM Periodic")) {
+        return "jvm: VM";
+      }
+      return null;
+    }
+
     double threadMicros() {
       return threadNanos / 1e3 / events;
     }
@@ -395,15 +576,60 @@ public final class ScoringBenchmark implements Callable<Integer> {
       return processNanos / 1e3 / events;
     }
 
+    /** Process CPU per event by thread kind, "kind a.b us, ...". */
+    String breakdown() {
+      return breakdown(events);
+    }
+
+    /** Process CPU by thread kind divided by {@code per}. */
+    String breakdown(long per) {
+      StringBuilder b = new StringBuilder();
+      kindNanos.forEach(
+          (k, v) -> {
+            if (Math.abs(v) / 1e3 / per >= 0.05) {
+              b.append(b.length() == 0 ? "" : ", ")
+                  .append(String.format(Locale.ROOT, "%s %.1f", k, v / 1e3 / per));
+            }
+          });
+      return b.toString();
+    }
+
+    /** CPU of the JIT compiler threads so far (ns), from /proc. */
+    static long jitNanos() {
+      return kindTimes().getOrDefault("jvm: JIT", 0L);
+    }
+
     String perEvent() {
       return String.format(
           Locale.ROOT,
-          "CPU per event over %d events: threads '%s*' %.1f us, process %.1f us",
+          "CPU per event over %d events: threads '%s*' %.1f us, process %.1f us (%s)",
           events,
           prefix,
           threadMicros(),
-          processMicros());
+          processMicros(),
+          breakdown());
     }
+  }
+
+  /**
+   * Waits (at most 60 s) until the JIT compiler threads use under 5% of a core over a second: the
+   * warm-up rounds leave a queue of compilations, and compiling during a measured phase would bill
+   * that phase for work a long-running app does once.
+   */
+  private static void settleJit() throws InterruptedException {
+    long t0 = System.nanoTime();
+    long last = Cpu.jitNanos();
+    double share = Double.NaN;
+    while (System.nanoTime() - t0 < 60_000_000_000L) {
+      Thread.sleep(1_000);
+      long now = Cpu.jitNanos();
+      share = (now - last) / 1e9;
+      last = now;
+      if (share < 0.05) {
+        break;
+      }
+    }
+    say("JIT settled to %.2f cores after %.1f s", share, (System.nanoTime() - t0) / 1e9);
   }
 
   private static void waitRunning(ScoringApp app) throws InterruptedException {
