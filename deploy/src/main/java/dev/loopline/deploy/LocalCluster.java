@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
@@ -84,14 +86,48 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The Flink standalone cluster of a local cluster: what a Flink distribution's {@code lib/} would
+   * hold, and the job jar {@code flink run} would ship.
+   *
+   * @param classpath Flink's runtime jars (deploy's {@code flink-classpath.txt}); the processes get
+   *     it after the cluster's own class path, which brings TensorFlow, JavaCPP, DJL and the
+   *     Loopline libraries (loaded parent-first: native libraries load once per JVM)
+   * @param jobJar the retrain/backtest job jar (deploy's {@code retrain-flink-job.jar}, or
+   *     retrain-job's {@code -flink-job} jar): the job's code and the Kafka connector
+   */
+  public record Flink(String classpath, Path jobJar) {
+    public Flink {
+      jobJar = jobJar.toAbsolutePath();
+    }
+  }
+
+  /** Names of the Flink processes (log, pid file, {@link #kill}/{@link #stop}). */
+  public static final String JOBMANAGER = "flink-jobmanager";
+
+  public static final String TASKMANAGER = "flink-taskmanager";
+
+  private static final String JM_MAIN =
+      "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
+  private static final String TM_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+  private static final String RETRAIN_MAIN = "dev.loopline.retrain.RetrainCommand";
+  private static final Pattern TASKMANAGERS = Pattern.compile("\"taskmanagers\"\\s*:\\s*(\\d+)");
+
   private final Options options;
   private final Ports ports;
+  private final Flink flink;
+  private final FlinkPorts flinkPorts;
   private final Map<String, Process> processes = new LinkedHashMap<>();
 
-  private LocalCluster(Options options, Ports ports) {
+  private LocalCluster(Options options, Ports ports, Flink flink, FlinkPorts flinkPorts) {
     this.options = options;
     this.ports = ports;
+    this.flink = flink;
+    this.flinkPorts = flinkPorts;
   }
+
+  /** JobManager REST, JobManager RPC, blob server, TaskManager RPC and data ports. */
+  record FlinkPorts(int rest, int rpc, int blob, int taskManagerRpc, int taskManagerData) {}
 
   /** Ports of every process; fixed from {@code basePort}, or free ones (persisted on first use). */
   record Ports(
@@ -106,6 +142,16 @@ public final class LocalCluster implements AutoCloseable {
    * ports and data) and formats KRaft storage where it is not formatted yet.
    */
   public static LocalCluster prepare(Options o) throws IOException {
+    return prepare(o, null);
+  }
+
+  /**
+   * As {@link #prepare(Options)}, plus a Flink standalone cluster when {@code flink} is not null:
+   * its {@code config/flink/config.yaml}, and {@code retrain.flink.mode=remote} with the
+   * JobManager's REST address and the job jar in {@code loopline.properties}, so that {@code
+   * loopline retrain} (and {@code backtest}) with that config submit to it.
+   */
+  public static LocalCluster prepare(Options o, Flink flink) throws IOException {
     for (String d : List.of("config", "data", "logs", "pids")) {
       Files.createDirectories(o.runDir().resolve(d));
     }
@@ -117,9 +163,53 @@ public final class LocalCluster implements AutoCloseable {
       ports = allocate(o);
       writePorts(portsFile, ports);
     }
-    LocalCluster c = new LocalCluster(o, ports);
+    FlinkPorts fp = null;
+    if (flink != null) {
+      Path flinkPortsFile = o.runDir().resolve("config/flink-ports.properties");
+      if (Files.exists(flinkPortsFile)) {
+        fp = readFlinkPorts(flinkPortsFile);
+      } else {
+        fp = allocateFlink(o.basePort());
+        writeFlinkPorts(flinkPortsFile, fp);
+      }
+    }
+    LocalCluster c = new LocalCluster(o, ports, flink, fp);
     c.writeConfigs();
+    if (flink != null) {
+      c.writeFlinkConfig();
+    }
     return c;
+  }
+
+  private static FlinkPorts allocateFlink(int base) {
+    if (base == 0) {
+      List<Integer> f = free(5);
+      return new FlinkPorts(f.get(0), f.get(1), f.get(2), f.get(3), f.get(4));
+    }
+    return new FlinkPorts(base + 500, base + 501, base + 502, base + 503, base + 504);
+  }
+
+  private static void writeFlinkPorts(Path file, FlinkPorts p) throws IOException {
+    Properties props = new Properties();
+    props.put("rest", String.valueOf(p.rest()));
+    props.put("rpc", String.valueOf(p.rpc()));
+    props.put("blob", String.valueOf(p.blob()));
+    props.put("taskmanager.rpc", String.valueOf(p.taskManagerRpc()));
+    props.put("taskmanager.data", String.valueOf(p.taskManagerData()));
+    store(file, props, "ports of the local Flink cluster");
+  }
+
+  private static FlinkPorts readFlinkPorts(Path file) throws IOException {
+    Properties p = new Properties();
+    try (var r = Files.newBufferedReader(file)) {
+      p.load(r);
+    }
+    return new FlinkPorts(
+        Integer.parseInt(p.getProperty("rest")),
+        Integer.parseInt(p.getProperty("rpc")),
+        Integer.parseInt(p.getProperty("blob")),
+        Integer.parseInt(p.getProperty("taskmanager.rpc")),
+        Integer.parseInt(p.getProperty("taskmanager.data")));
   }
 
   private static Ports allocate(Options o) {
@@ -252,6 +342,18 @@ public final class LocalCluster implements AutoCloseable {
     s.put(LooplineConfig.REGISTRY_URL, registryUrl());
     s.put("topic.replication.factor", String.valueOf(replicationFactor()));
     s.put("model.store.uri", options.runDir().resolve("models").toUri().toString());
+    if (flink != null) {
+      s.put("retrain.flink.mode", "remote");
+      s.put("retrain.flink.jobmanager", "localhost:" + flinkPorts.rest());
+      s.put("retrain.flink.job.jar", flink.jobJar().toString());
+      s.put("retrain.lock.dir", options.runDir().resolve("data/retrain-locks").toString());
+      s.put(
+          "retrain.work.dir",
+          options.runDir().resolve("data/" + TASKMANAGER + "/retrain-work").toString());
+      s.put(
+          "backtest.work.dir",
+          options.runDir().resolve("data/" + TASKMANAGER + "/backtest-work").toString());
+    }
     s.putAll(options.appSettings());
     return s;
   }
@@ -431,6 +533,9 @@ public final class LocalCluster implements AutoCloseable {
     for (int i = 0; i < options.collectorInstances(); i++) {
       startCollector(i, timeout);
     }
+    if (flink != null) {
+      startFlink(timeout);
+    }
   }
 
   /** An app's config file: the cluster's settings plus its own port and state directories. */
@@ -449,6 +554,12 @@ public final class LocalCluster implements AutoCloseable {
 
   private void start(String name, List<String> heap, String mainClass, List<String> args)
       throws IOException {
+    start(name, heap, options.classpath(), mainClass, args);
+  }
+
+  private Process start(
+      String name, List<String> heap, String classpath, String mainClass, List<String> args)
+      throws IOException {
     Process old = processes.get(name);
     if (old != null && old.isAlive()) {
       throw new IllegalStateException(name + " is already running (pid " + old.pid() + ")");
@@ -461,7 +572,7 @@ public final class LocalCluster implements AutoCloseable {
     cmd.add("-Dlogback.configurationFile=loopline-deploy-logback.xml");
     cmd.addAll(options.jvmOptions());
     cmd.add("-cp");
-    cmd.add(options.classpath());
+    cmd.add(classpath);
     cmd.add(mainClass);
     cmd.addAll(args);
     Path log = options.runDir().resolve("logs").resolve(name + ".log");
@@ -473,6 +584,178 @@ public final class LocalCluster implements AutoCloseable {
     processes.put(name, p);
     Files.writeString(options.runDir().resolve("pids").resolve(name + ".pid"), p.pid() + "\n");
     LOG.info("started {} (pid {}), log {}", name, p.pid(), log);
+    return p;
+  }
+
+  // ---------------------------------------------------------------- Flink
+
+  /** Whether this cluster has a Flink standalone cluster ({@link #prepare(Options, Flink)}). */
+  public boolean hasFlink() {
+    return flink != null;
+  }
+
+  /** The JobManager's REST base URL ({@code /overview}, {@code /jobs/overview}, ...). */
+  public String flinkRestUrl() {
+    return "http://localhost:" + requireFlink().rest();
+  }
+
+  private FlinkPorts requireFlink() {
+    if (flink == null) {
+      throw new IllegalStateException("this local cluster was prepared without Flink");
+    }
+    return flinkPorts;
+  }
+
+  /** Class path of the Flink processes and submitters: the cluster's own, then Flink's runtime. */
+  private String flinkClasspath() {
+    return options.classpath() + java.io.File.pathSeparator + flink.classpath();
+  }
+
+  /**
+   * {@code config/flink/config.yaml}. Every TaskManager memory component is set explicitly (the
+   * {@code taskmanager.sh} script would compute them and pass them as dynamic properties; started
+   * as a plain {@code java} process, the TaskManager requires them in the file) and the JVM flags
+   * in {@link #startTaskManager} match them: heap 384m, direct 160m, metaspace 192m, about 1.1 GB
+   * for the process. Managed memory (192m) is what BATCH mode's sort for the keyed dedupe uses.
+   */
+  private void writeFlinkConfig() throws IOException {
+    FlinkPorts p = flinkPorts;
+    Path dir = Files.createDirectories(options.runDir().resolve("config/flink"));
+    Path tmp = Files.createDirectories(options.runDir().resolve("data/flink-tmp"));
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("jobmanager.rpc.address", "localhost");
+    c.put("jobmanager.rpc.port", String.valueOf(p.rpc()));
+    c.put("jobmanager.bind-host", "localhost");
+    c.put("jobmanager.memory.process.size", "640m");
+    c.put("rest.address", "localhost");
+    c.put("rest.bind-address", "localhost");
+    c.put("rest.port", String.valueOf(p.rest()));
+    c.put("blob.server.port", String.valueOf(p.blob()));
+    c.put("taskmanager.host", "localhost");
+    c.put("taskmanager.bind-host", "localhost");
+    c.put("taskmanager.rpc.port", String.valueOf(p.taskManagerRpc()));
+    c.put("taskmanager.data.port", String.valueOf(p.taskManagerData()));
+    c.put("taskmanager.numberOfTaskSlots", "2");
+    c.put("taskmanager.cpu.cores", "2");
+    c.put("parallelism.default", "2");
+    c.put("taskmanager.memory.framework.heap.size", "64m");
+    c.put("taskmanager.memory.task.heap.size", "320m");
+    c.put("taskmanager.memory.framework.off-heap.size", "64m");
+    c.put("taskmanager.memory.task.off-heap.size", "64m");
+    c.put("taskmanager.memory.managed.size", "192m");
+    c.put("taskmanager.memory.network.min", "32m");
+    c.put("taskmanager.memory.network.max", "32m");
+    c.put("taskmanager.memory.jvm-metaspace.size", "192m");
+    c.put("taskmanager.memory.jvm-overhead.min", "192m");
+    c.put("taskmanager.memory.jvm-overhead.max", "192m");
+    // A lost TaskManager is noticed within seconds, not the default 50 s.
+    c.put("heartbeat.interval", "2000");
+    c.put("heartbeat.timeout", "10000");
+    c.put("io.tmp.dirs", tmp.toString());
+    c.put("web.submit.enable", "false");
+    // Native libraries load once per JVM; user-code class loaders are per job (STACK.md).
+    c.put(
+        "classloader.parent-first-patterns.additional",
+        "org.tensorflow;org.bytedeco;ai.djl;com.google.protobuf");
+    StringBuilder yaml =
+        new StringBuilder("# Flink standalone cluster of the local Loopline cluster (generated)\n");
+    c.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
+    Files.writeString(dir.resolve("config.yaml"), yaml.toString());
+  }
+
+  /** Starts the JobManager and the TaskManager; waits until the TaskManager has registered. */
+  public void startFlink(Duration timeout) throws IOException {
+    startJobManager(timeout);
+    startTaskManager(timeout);
+  }
+
+  /** Starts the JobManager (standalone session cluster) and waits until its REST API answers. */
+  public void startJobManager(Duration timeout) throws IOException {
+    requireFlink();
+    start(
+        JOBMANAGER,
+        List.of("-Xmx320m", "-Xms64m", "-XX:MaxMetaspaceSize=192m", "-XX:MaxDirectMemorySize=128m"),
+        flinkClasspath(),
+        JM_MAIN,
+        List.of("--configDir", options.runDir().resolve("config/flink").toString()));
+    awaitFlinkHttp("/overview", timeout);
+  }
+
+  /** Starts the TaskManager and waits until the JobManager lists it. */
+  public void startTaskManager(Duration timeout) throws IOException {
+    requireFlink();
+    Files.createDirectories(options.runDir().resolve("data/" + TASKMANAGER));
+    start(
+        TASKMANAGER,
+        List.of(
+            "-Xmx384m",
+            "-Xms384m",
+            "-XX:MaxDirectMemorySize=160m",
+            "-XX:MaxMetaspaceSize=192m",
+            // An OutOfMemoryError ends the TaskManager (a loss the JobManager sees and fails the
+            // job on) rather than leaving it half-working.
+            "-XX:+ExitOnOutOfMemoryError"),
+        flinkClasspath(),
+        TM_MAIN,
+        List.of("--configDir", options.runDir().resolve("config/flink").toString()));
+    awaitTaskManagers(1, timeout);
+  }
+
+  /** Waits until the JobManager's {@code /overview} counts {@code n} TaskManagers. */
+  public void awaitTaskManagers(int n, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (taskManagers() != n) {
+      String dead = deadProcesses("flink-");
+      if (!dead.isEmpty() || System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "Flink did not report " + n + " TaskManager(s) within " + timeout + dead);
+      }
+      pause(250);
+    }
+  }
+
+  /** TaskManagers the JobManager counts now; -1 when its REST API does not answer. */
+  public int taskManagers() {
+    HttpResponse<String> r = get(flinkRestUrl() + "/overview");
+    if (r.statusCode() != 200) {
+      return -1;
+    }
+    Matcher m = TASKMANAGERS.matcher(r.body());
+    return m.find() ? Integer.parseInt(m.group(1)) : -1;
+  }
+
+  private void awaitFlinkHttp(String path, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (status(flinkRestUrl() + path) != 200) {
+      String dead = deadProcesses("flink-");
+      if (!dead.isEmpty() || System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            flinkRestUrl() + path + " did not answer within " + timeout + dead);
+      }
+      pause(250);
+    }
+  }
+
+  /**
+   * Starts a {@code retrain} submitter named {@code name} (log {@code logs/<name>.log}): {@code
+   * RetrainCommand} in its own JVM with this cluster's {@code loopline.properties}, hence {@code
+   * retrain.flink.mode=remote} (the job and its jar go to this cluster's JobManager), {@code
+   * --no-progress} and {@code args}. It exits when the job has ended: 0 published, 1 failed, 3 not
+   * enough data (see {@code RetrainCommand}).
+   */
+  public Process submitRetrain(String name, List<String> args) throws IOException {
+    requireFlink();
+    List<String> cmd = new ArrayList<>();
+    cmd.add("--config");
+    cmd.add(options.runDir().resolve("config/loopline.properties").toString());
+    cmd.add("--no-progress");
+    cmd.addAll(args);
+    return start(
+        name,
+        List.of("-Xmx256m"),
+        flink.jobJar() + java.io.File.pathSeparator + flinkClasspath(),
+        RETRAIN_MAIN,
+        cmd);
   }
 
   /** SIGKILL: no shutdown hook, no flush, no commit. */
@@ -568,7 +851,14 @@ public final class LocalCluster implements AutoCloseable {
     if (name.startsWith("broker-")) {
       return 0;
     }
-    return name.equals("registry") ? 1 : 2;
+    if (name.equals("registry")) {
+      return 1;
+    }
+    // Flink after the apps and submitters, the JobManager after its TaskManager.
+    if (name.equals(JOBMANAGER)) {
+      return 2;
+    }
+    return name.equals(TASKMANAGER) ? 3 : 4;
   }
 
   /** Waits until {@code url} answers (any status, or 200 only when {@code ok}). */

@@ -12,15 +12,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code cluster.sh up}: starts the local multi-process cluster ({@link LocalCluster}) and exits,
- * leaving the processes running with their pids in {@code <run-dir>/pids/}. Stopping is the
- * script's job ({@code cluster.sh down} signals the pids), so nothing has to stay attached.
+ * {@code cluster.sh up}: starts the local multi-process cluster ({@link LocalCluster}), with a
+ * Flink standalone cluster (JobManager + TaskManager) unless {@code --no-flink}, and exits, leaving
+ * the processes running with their pids in {@code <run-dir>/pids/}. Stopping is the script's job
+ * ({@code cluster.sh down} signals the pids), so nothing has to stay attached.
  */
 @Command(
     name = "local-cluster-up",
     mixinStandardHelpOptions = true,
     description =
-        "Start KRaft brokers, the registry, scoring and collector instances as processes.")
+        "Start KRaft brokers, the registry, scoring and collector instances and a Flink"
+            + " JobManager + TaskManager as processes.")
 public final class LocalClusterMain implements Callable<Integer> {
 
   /** System properties handed on to every child (TensorFlow natives, DJL offline mode). */
@@ -40,6 +42,20 @@ public final class LocalClusterMain implements Callable<Integer> {
 
   @Option(names = "--classes", description = "Extra class path entries (deploy's own classes)")
   String classes;
+
+  @Option(
+      names = "--flink-classpath-file",
+      description = "Flink's runtime class path (deploy/target/flink-classpath.txt)")
+  Path flinkClasspathFile;
+
+  @Option(
+      names = "--job-jar",
+      description =
+          "The retrain/backtest job jar the Flink cluster is sent (retrain-flink-job.jar)")
+  Path jobJar;
+
+  @Option(names = "--no-flink", description = "Do not start the Flink JobManager/TaskManager")
+  boolean noFlink;
 
   @Option(names = "--brokers", defaultValue = "3")
   int brokers;
@@ -68,14 +84,31 @@ public final class LocalClusterMain implements Callable<Integer> {
         jvm.add("-D" + p + "=" + System.getProperty(p));
       }
     }
+    LocalCluster.Flink flink = null;
+    if (!noFlink) {
+      if (flinkClasspathFile == null || jobJar == null) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "--flink-classpath-file and --job-jar are needed (or --no-flink)");
+      }
+      if (!Files.isRegularFile(jobJar)) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "job jar not found: " + jobJar);
+      }
+      flink = new LocalCluster.Flink(Files.readString(flinkClasspathFile).trim(), jobJar);
+    }
     LocalCluster cluster =
         LocalCluster.prepare(
             new LocalCluster.Options(
-                runDir, cp, brokers, scoring, collectors, basePort, Map.of(), settings, jvm));
+                runDir, cp, brokers, scoring, collectors, basePort, Map.of(), settings, jvm),
+            flink);
     // Not closed on purpose: the processes outlive this launcher.
     cluster.startAll(Duration.ofMinutes(3));
     System.out.println("bootstrap.servers=" + cluster.bootstrapServers());
     System.out.println("schema.registry.url=" + cluster.registryUrl());
+    if (cluster.hasFlink()) {
+      System.out.println("flink.rest=" + cluster.flinkRestUrl());
+    }
     System.out.println("client config: " + runDir.resolve("config/loopline.properties"));
     return 0;
   }
