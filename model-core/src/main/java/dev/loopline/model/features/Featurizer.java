@@ -105,18 +105,43 @@ public final class Featurizer {
     }
     if (attributes != null && !attributes.isEmpty()) {
       for (Map.Entry<String, String> e : attributes.entrySet()) {
-        String key = e.getKey();
-        String value = e.getValue();
-        if (key == null || value == null) {
-          continue;
-        }
-        if (attributeKeys != null && !attributeKeys.contains(key)) {
-          continue;
-        }
-        addAttribute(s, key, value);
+        addAttributeIfWanted(s, e.getKey(), e.getValue());
       }
     }
     return s.emit(spec.hashBits(), spec.sublinearTf(), spec.l2Normalize());
+  }
+
+  /**
+   * Features of an event whose attributes come as parallel arrays of distinct names and their
+   * values (either array may be null: no attributes): the same vector as {@link #featurize(String,
+   * Map)} with the map of these pairs, without building a map per event on a replay's hot path.
+   */
+  public SparseVector featurize(String text, String[] attributeNames, String[] attributeValues) {
+    Scratch s = SCRATCH.get();
+    s.reset();
+    if (text != null && !text.isEmpty()) {
+      tokenize(text, s);
+      addTextFeatures(s);
+    }
+    if (attributeNames != null && attributeValues != null) {
+      if (attributeNames.length != attributeValues.length) {
+        throw new IllegalArgumentException("attribute names and values differ in length");
+      }
+      for (int i = 0; i < attributeNames.length; i++) {
+        addAttributeIfWanted(s, attributeNames[i], attributeValues[i]);
+      }
+    }
+    return s.emit(spec.hashBits(), spec.sublinearTf(), spec.l2Normalize());
+  }
+
+  private void addAttributeIfWanted(Scratch s, String key, String value) {
+    if (key == null || value == null) {
+      return;
+    }
+    if (attributeKeys != null && !attributeKeys.contains(key)) {
+      return;
+    }
+    addAttribute(s, key, value);
   }
 
   /** Featurizes each text (attributes absent). */
@@ -650,12 +675,18 @@ public final class Featurizer {
       int radix = 1 << digit;
       int dmask = radix - 1;
       int[] h = histogram;
-      Arrays.fill(h, 0, passes * radix, 0);
+      Arrays.fill(h, 0, 4 * radix, 0);
+      // all four digit histograms in one read, unrolled (unused passes count into their bucket 0)
+      int d2 = 2 * digit;
+      int d3 = 3 * digit;
+      int r2 = 2 * radix;
+      int r3 = 3 * radix;
       for (int i = 0; i < n; i++) {
         int key = (int) (a[i] >>> 32);
-        for (int p = 0; p < passes; p++) {
-          h[p * radix + ((key >>> (p * digit)) & dmask)]++;
-        }
+        h[key & dmask]++;
+        h[radix + ((key >>> digit) & dmask)]++;
+        h[r2 + ((key >>> d2) & dmask)]++;
+        h[r3 + ((key >>> d3) & dmask)]++;
       }
       if (sortTmp.length < n) {
         sortTmp = new long[Math.max(n, sortTmp.length * 2)];

@@ -334,6 +334,52 @@ class FeaturizerTest {
   }
 
   @Test
+  void attributeArraysGiveTheSameVectorAsTheMap() {
+    for (String t : GoldenCorpus.TEXTS) {
+      Map<String, String> attrs = new java.util.LinkedHashMap<>(GoldenCorpus.ATTRIBUTES);
+      attrs.put("amount", "129.99");
+      String[] keys = attrs.keySet().toArray(new String[0]);
+      String[] values = attrs.values().toArray(new String[0]);
+      assertSame(f.featurize(t, keys, values), f.featurize(t, attrs));
+    }
+    assertSame(f.featurize("x", null, null), f.featurize("x", Map.of()));
+    assertThatThrownBy(() -> f.featurize("x", new String[] {"a"}, new String[0]))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /**
+   * Buckets are nested (the low bits of one hash), so the raw counts at {@code 2^k} buckets are the
+   * counts at {@code 2^30} folded onto the low k bits: checks the accumulator and the sort (short
+   * vectors and the radix path, every digit layout) against a plain TreeMap.
+   */
+  @Test
+  void countsAtEveryBucketCountAreTheFoldedFullCounts() {
+    List<String> texts = new java.util.ArrayList<>(GoldenCorpus.TEXTS);
+    texts.add("a b");
+    texts.add("word ".repeat(3) + "other words here and there, more text to pass fifty features");
+    for (String t : texts) {
+      SparseVector full =
+          new Featurizer(new FeaturizerSpec(1, 30, 2, 3, 5, 20_000, List.of(), 5, false, false))
+              .featurize(t, GoldenCorpus.ATTRIBUTES);
+      for (int bits : new int[] {1, 3, 8, 9, 12, 16, 17, 18, 20, 24, 25, 29}) {
+        java.util.TreeMap<Integer, Float> folded = new java.util.TreeMap<>();
+        for (int i = 0; i < full.size(); i++) {
+          folded.merge(full.indices()[i] & ((1 << bits) - 1), full.values()[i], Float::sum);
+        }
+        SparseVector v =
+            new Featurizer(new FeaturizerSpec(1, bits, 2, 3, 5, 20_000, List.of(), 5, false, false))
+                .featurize(t, GoldenCorpus.ATTRIBUTES);
+        assertThat(v.indices())
+            .as("%d bits", bits)
+            .containsExactly(folded.keySet().stream().mapToInt(Integer::intValue).toArray());
+        for (int i = 0; i < v.size(); i++) {
+          assertThat(v.values()[i]).isEqualTo(folded.get(v.indices()[i]));
+        }
+      }
+    }
+  }
+
+  @Test
   void fewBucketsKeepIndicesInRange() {
     FeaturizerSpec tiny = new FeaturizerSpec(1, 4, 3, 1, 6, 5000, List.of(), 9, true, true);
     Featurizer g = new Featurizer(tiny);
