@@ -5,6 +5,7 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -20,9 +21,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * predictions ────────────────────────────────────┘
  * </pre>
  *
- * BATCH mode: the keyed join sees all records of an id together and emits once. The report is
- * computed from the rows by {@link ReportBuilder} (model-core's evaluator) where they are
- * collected.
+ * BATCH mode: the keyed join sees all records of an id together and emits once (rows of events
+ * without a usable label carry only what the report counts). The report is computed from the rows
+ * by {@link ReportBuilder} (model-core's evaluator) where they are collected.
  */
 public final class BacktestJob {
 
@@ -70,7 +71,7 @@ public final class BacktestJob {
               env.fromSource(predictions, WatermarkStrategy.noWatermarks(), "predictions")
                   .uid("predictions-source"));
     }
-    return all.keyBy(r -> r.eventId)
+    return all.keyBy(r -> JoinFunction.key(r.eventId), Types.LONG)
         .process(new JoinFunction(plan), TypeInformation.of(BacktestRow.class))
         .name("join-labels-and-served")
         .uid("join");

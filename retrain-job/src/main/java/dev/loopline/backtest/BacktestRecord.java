@@ -18,8 +18,11 @@ public class BacktestRecord {
 
   // EVENT
   public String text;
-  public String[] attributeKeys = new String[0];
-  public String[] attributeValues = new String[0];
+
+  /** Attribute names and values, same length; null when absent (and after scoring). */
+  public String[] attributeKeys;
+
+  public String[] attributeValues;
 
   /** The value of the slice attribute, or null. */
   public String slice;
@@ -44,7 +47,7 @@ public class BacktestRecord {
 
   public java.util.Map<String, String> attributes() {
     java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < attributeKeys.length; i++) {
+    for (int i = 0; attributeKeys != null && i < attributeKeys.length; i++) {
       m.put(attributeKeys[i], attributeValues[i]);
     }
     return m;

@@ -96,7 +96,7 @@ public class ScoreOperator extends AbstractStreamOperator<BacktestRecord>
       List<SparseVector> x = new ArrayList<>(n);
       for (BacktestRecord r : buffer) {
         String text = r.text == null ? "" : r.text;
-        x.add(f.getValue().featurize(text, r.attributes()));
+        x.add(f.getValue().featurize(text, r.attributeKeys, r.attributeValues));
       }
       for (int i = 0; i < scorers.length; i++) {
         if (!fingerprintOf[i].equals(f.getKey())) {
@@ -111,8 +111,8 @@ public class ScoreOperator extends AbstractStreamOperator<BacktestRecord>
     }
     for (BacktestRecord r : buffer) {
       r.text = null;
-      r.attributeKeys = new String[0];
-      r.attributeValues = new String[0];
+      r.attributeKeys = null; // not needed past scoring: the join gets a smaller record
+      r.attributeValues = null;
       output.collect(new StreamRecord<>(r));
     }
     BacktestProgress.add(n);
