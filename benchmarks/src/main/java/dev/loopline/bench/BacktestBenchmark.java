@@ -1,5 +1,6 @@
 package dev.loopline.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.loopline.avro.Event;
 import dev.loopline.avro.LabelSource;
 import dev.loopline.avro.LabeledExample;
@@ -26,6 +27,8 @@ import dev.loopline.retrain.RetrainService;
 import dev.loopline.retrain.registry.ModelRegistryReader;
 import dev.loopline.serde.AvroSerdes;
 import dev.loopline.topics.Topics;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +51,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * MiniCluster (parallelism 2) through one and then two model versions (the default featurizer and
  * model, trained here on 5,000 tickets). The time is the whole run as the CLI sees it: resolving
  * and verifying versions, finding offsets, reading forgotten, the job (replay, featurize, score,
- * join) and the report. Target: at least 50,000 events/s per version on a 2-core machine.
+ * join) and the report. Target: at least 50,000 events/s per version on a 2-core machine. Also
+ * printed: the process CPU time per replayed event (what the rate would be on 2 otherwise idle
+ * cores) and the load average around each run, since a shared machine's wall times are noise.
  *
  * <p>Run: {@code java -Xmx3g -XX:MaxDirectMemorySize=512m -cp <classpath>
  * dev.loopline.bench.BacktestBenchmark [events]}.
@@ -108,31 +113,47 @@ public final class BacktestBenchmark {
       // The serving featurizer alone, one thread, on the replayed kind of ticket: the job's floor.
       List<GeneratedTicket> sample =
           new TicketGenerator(TicketGenerator.Settings.defaults(5L)).take(20_000);
+      for (GeneratedTicket t : sample.subList(0, 5000)) { // JIT warm-up
+        featurizer.featurize(t.event().getText(), t.event().getAttributes());
+      }
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long c0 = threads.getCurrentThreadCpuTime();
       t0 = System.nanoTime();
       long nnz = 0;
       for (GeneratedTicket t : sample) {
         nnz += featurizer.featurize(t.event().getText(), t.event().getAttributes()).size();
       }
       double featurizeRate = sample.size() / ((System.nanoTime() - t0) / 1e9);
+      double featurizeCpuUs = (threads.getCurrentThreadCpuTime() - c0) / 1e3 / sample.size();
 
+      OperatingSystemMXBean os =
+          (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       BacktestService service = new BacktestService(RetrainService::defaultEnvironment);
       List<String> lines = new ArrayList<>();
       for (List<String> models : List.of(List.of(NAME + ":1"), List.of(NAME + ":1", NAME + ":2"))) {
         BacktestService.Request req =
             new BacktestService.Request(range[0], range[1], models, Map.of(), "channel", false);
+        double load0 = os.getSystemLoadAverage();
+        long cpu0 = os.getProcessCpuTime();
         t0 = System.nanoTime();
         BacktestReport r = service.run(config, req);
         double s = (System.nanoTime() - t0) / 1e9;
+        double cpuUs = (os.getProcessCpuTime() - cpu0) / 1e3 / r.eventsReplayed();
         lines.add(
             String.format(
                 Locale.ROOT,
                 "%d version(s): %,d events in %.1f s = %,.0f events/s (%,.0f version-scorings/s);"
-                    + " %,d labelled, %s trained-on excluded",
+                    + " process CPU %.1f us/event (2 idle cores at that cost: %,.0f events/s);"
+                    + " load %.1f -> %.1f; %,d labelled, %s trained-on excluded",
                 models.size(),
                 r.eventsReplayed(),
                 s,
                 r.eventsReplayed() / s,
                 r.eventsReplayed() * models.size() / s,
+                cpuUs,
+                2e6 / cpuUs,
+                load0,
+                os.getSystemLoadAverage(),
                 r.labelled(),
                 r.versions().stream().map(v -> Long.toString(v.trainedOn())).toList()));
       }
@@ -148,8 +169,10 @@ public final class BacktestBenchmark {
           spec.hashBits());
       System.out.printf(
           Locale.ROOT,
-          "featurize alone, one thread: %,.0f events/s (%.0f non-zeros/event)%n",
+          "featurize alone, one thread: %,.0f events/s, thread CPU %.1f us/event (%.0f"
+              + " non-zeros/event)%n",
           featurizeRate,
+          featurizeCpuUs,
           nnz / (double) sample.size());
       lines.forEach(System.out::println);
     }
