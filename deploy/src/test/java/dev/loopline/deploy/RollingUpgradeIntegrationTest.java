@@ -161,6 +161,7 @@ class RollingUpgradeIntegrationTest {
       awaitReady(base, 1);
       Map<String, Set<Integer>> during = awaitAssignment(config, topics.events(), 2);
       LOG.info("both instances up; assignment of {}: {}", topics.events(), during);
+      assertThat(during).containsOnlyKeys(OLD_CLIENT, NEW_CLIENT);
       double oldBefore = FaultSuite.scored(base, List.of(0));
       double newBefore = FaultSuite.scored(base, List.of(1));
       long phase2From = next;
