@@ -115,7 +115,8 @@ class RollingUpgradeIntegrationTest {
     settings.put("scoring.streams.consumer.heartbeat.interval.ms", "1500");
     List<String> jvm = FaultSuite.forwardedJvmOptions();
     // Three views of one run directory (same ports, same data): the brokers and registry, the old
-    // scoring JVM (v1 Event first on its class path) and the new one; each logs its class loading.
+    // scoring JVM (v1 Event first on its class path) and the new one; both scoring JVMs log their
+    // class loading. The client ids tell the two instances apart in the consumer group.
     try (LocalCluster base = LocalCluster.prepare(options(runDir, classpath, settings, jvm));
         LocalCluster oldGen =
             LocalCluster.prepare(
