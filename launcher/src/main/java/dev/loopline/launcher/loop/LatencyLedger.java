@@ -47,10 +47,33 @@ final class LatencyLedger {
   private static final Logger LOG = LoggerFactory.getLogger(LatencyLedger.class);
 
   /**
-   * What a start found: latencies measured from {@code predictions}, and versions still pending.
+   * What a start found: latencies measured from {@code predictions}, versions still pending, and
+   * the newest version's latency recorded before (null if none; for the status line of a resumed
+   * loop).
    */
   record Recovery(
-      List<RetrainStage.Latency> recovered, Map<Integer, RetrainStage.Trigger> stillPending) {}
+      List<RetrainStage.Latency> recovered,
+      Map<Integer, RetrainStage.Trigger> stillPending,
+      RetrainStage.Latency latestRecorded) {}
+
+  /** The latency recorded in the lineage of the newest version that has one. */
+  static RetrainStage.Latency latestRecorded(ModelHistory history) {
+    for (ModelVersion v : history.versions().descendingMap().values()) {
+      Lineage l = v.getLineage();
+      if (l != null
+          && l.getTriggeringCorrectionAt() != null
+          && l.getCorrectionToProductionMillis() != null) {
+        Duration d = Duration.ofMillis(l.getCorrectionToProductionMillis());
+        return new RetrainStage.Latency(
+            v.getVersion(),
+            new RetrainStage.Trigger(
+                l.getTriggeringCorrectionEventId(), l.getTriggeringCorrectionAt()),
+            l.getTriggeringCorrectionAt().plus(d),
+            d);
+      }
+    }
+    return null;
+  }
 
   private final LooplineConfig config;
   private final Topics topics;
@@ -96,10 +119,11 @@ final class LatencyLedger {
    * @param cancelled checked while reading; true stops early (what was not found stays pending)
    */
   Recovery recover(BooleanSupplier cancelled) {
-    Map<Integer, RetrainStage.Trigger> pending =
-        pending(ModelRegistryReader.read(config, topics, name));
+    ModelHistory history = ModelRegistryReader.read(config, topics, name);
+    Map<Integer, RetrainStage.Trigger> pending = pending(history);
+    RetrainStage.Latency before = latestRecorded(history);
     if (pending.isEmpty()) {
-      return new Recovery(List.of(), Map.of());
+      return new Recovery(List.of(), Map.of(), before);
     }
     LOG.info(
         "correction-to-production latency pending for {} from the last run: looking for their"
@@ -129,7 +153,7 @@ final class LatencyLedger {
               t.correctedAt(),
               at);
         });
-    return new Recovery(recovered, still);
+    return new Recovery(recovered, still, before);
   }
 
   /**

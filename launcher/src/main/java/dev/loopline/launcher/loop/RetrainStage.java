@@ -57,6 +57,9 @@ final class RetrainStage implements EmbeddedLoop.Stage {
   /** Whether the recovery of latencies pending from the last run has finished. */
   private volatile boolean recoveryDone;
 
+  /** The newest latency recorded in a version's lineage before this start (null: none). */
+  private volatile Latency recordedBefore;
+
   private final DemoSettings demo;
   private final RetrainService service;
   private final PredictionTracker tracker;
@@ -179,6 +182,7 @@ final class RetrainStage implements EmbeddedLoop.Stage {
   private void recoverPending() {
     try {
       LatencyLedger.Recovery r = ledger.recover(() -> stopped);
+      recordedBefore = r.latestRecorded();
       latencies.addAll(r.recovered());
       // A version this run promoted meanwhile may be among them: its exact first is now known.
       r.recovered().forEach(l -> awaiting.remove(l.version()));
@@ -308,6 +312,18 @@ final class RetrainStage implements EmbeddedLoop.Stage {
 
   List<Latency> latencies() {
     return List.copyOf(latencies);
+  }
+
+  /**
+   * The latency to show: the newest measured or recovered in this run, else the newest recorded in
+   * the lineage before this start (a resumed loop shows what it last measured).
+   */
+  Optional<Latency> latestLatency() {
+    List<Latency> l = latencies();
+    if (!l.isEmpty()) {
+      return Optional.of(l.get(l.size() - 1));
+    }
+    return Optional.ofNullable(recordedBefore);
   }
 
   /** Promoted versions whose first prediction has not been seen yet. */

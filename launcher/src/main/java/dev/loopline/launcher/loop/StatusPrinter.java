@@ -10,6 +10,7 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -113,17 +114,16 @@ final class StatusPrinter implements EmbeddedLoop.Stage {
     }
     sb.append(" | corrections ").append(agent.sent());
     sb.append(" | next retrain: ").append(nextRetrain());
-    List<RetrainStage.Latency> l = retrain.latencies();
+    Optional<RetrainStage.Latency> l = retrain.latestLatency();
     List<Integer> pending = retrain.pending();
-    if (!l.isEmpty() || !pending.isEmpty()) {
+    if (l.isPresent() || !pending.isEmpty()) {
       sb.append(" | correction->production");
-      if (!l.isEmpty()) {
-        RetrainStage.Latency last = l.get(l.size() - 1);
-        sb.append(" v")
-            .append(last.version())
-            .append(' ')
-            .append(RetrainStage.human(last.latency()));
-      }
+      l.ifPresent(
+          last ->
+              sb.append(" v")
+                  .append(last.version())
+                  .append(' ')
+                  .append(RetrainStage.human(last.latency())));
       if (!pending.isEmpty()) {
         sb.append(l.isEmpty() ? " " : ", ")
             .append(String.join(", ", pending.stream().map(v -> "v" + v).toList()))
