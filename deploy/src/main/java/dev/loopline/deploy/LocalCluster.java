@@ -111,6 +111,7 @@ public final class LocalCluster implements AutoCloseable {
       "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
   private static final String TM_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
   private static final String RETRAIN_MAIN = "dev.loopline.retrain.RetrainCommand";
+  private static final String BACKTEST_MAIN = "dev.loopline.backtest.BacktestCommand";
   private static final Pattern TASKMANAGERS = Pattern.compile("\"taskmanagers\"\\s*:\\s*(\\d+)");
 
   private final Options options;
@@ -606,9 +607,36 @@ public final class LocalCluster implements AutoCloseable {
     return flinkPorts;
   }
 
-  /** Class path of the Flink processes and submitters: the cluster's own, then Flink's runtime. */
-  private String flinkClasspath() {
-    return options.classpath() + java.io.File.pathSeparator + flink.classpath();
+  /**
+   * Class path of Flink process (or submitter) {@code name}: the job jar first for submitters, the
+   * cluster's own class path, then Flink's runtime. SNAPSHOT jars and the job jar are copied to
+   * {@code data/<name>/lib/} first, as a Flink distribution's {@code lib/} holds its own copies:
+   * the JobManager and TaskManager load user-code dependencies lazily, when a job arrives, and a
+   * jar re-installed into {@code ~/.m2} meanwhile (another build) would fail that load with {@code
+   * NoClassDefFoundError}.
+   */
+  private String flinkClasspath(String name, boolean withJobJar) throws IOException {
+    Path lib =
+        Files.createDirectories(options.runDir().resolve("data").resolve(name).resolve("lib"));
+    List<String> out = new ArrayList<>();
+    List<String> in = new ArrayList<>();
+    if (withJobJar) {
+      in.add(flink.jobJar().toString());
+    }
+    in.addAll(List.of(options.classpath().split(java.io.File.pathSeparator)));
+    in.addAll(List.of(flink.classpath().split(java.io.File.pathSeparator)));
+    for (String e : in) {
+      Path p = Path.of(e);
+      boolean mutable = e.endsWith("-SNAPSHOT.jar") || p.toAbsolutePath().equals(flink.jobJar());
+      if (mutable && Files.isRegularFile(p)) {
+        Path copy = lib.resolve(p.getFileName());
+        Files.copy(p, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        out.add(copy.toString());
+      } else if (!e.isBlank()) {
+        out.add(e);
+      }
+    }
+    return String.join(java.io.File.pathSeparator, out);
   }
 
   /**
@@ -675,7 +703,7 @@ public final class LocalCluster implements AutoCloseable {
     start(
         JOBMANAGER,
         List.of("-Xmx320m", "-Xms64m", "-XX:MaxMetaspaceSize=192m", "-XX:MaxDirectMemorySize=128m"),
-        flinkClasspath(),
+        flinkClasspath(JOBMANAGER, false),
         JM_MAIN,
         List.of("--configDir", options.runDir().resolve("config/flink").toString()));
     awaitFlinkHttp("/overview", timeout);
@@ -695,7 +723,7 @@ public final class LocalCluster implements AutoCloseable {
             // An OutOfMemoryError ends the TaskManager (a loss the JobManager sees and fails the
             // job on) rather than leaving it half-working.
             "-XX:+ExitOnOutOfMemoryError"),
-        flinkClasspath(),
+        flinkClasspath(TASKMANAGER, false),
         TM_MAIN,
         List.of("--configDir", options.runDir().resolve("config/flink").toString()));
     awaitTaskManagers(1, timeout);
@@ -744,18 +772,25 @@ public final class LocalCluster implements AutoCloseable {
    * enough data (see {@code RetrainCommand}).
    */
   public Process submitRetrain(String name, List<String> args) throws IOException {
+    return submit(name, RETRAIN_MAIN, args);
+  }
+
+  /**
+   * As {@link #submitRetrain} for {@code BacktestCommand} ({@code --from}, {@code --to}, {@code
+   * --model}, ... in {@code args}): 0 report written, 3 no events, 4 unknown version, 5 no labels.
+   */
+  public Process submitBacktest(String name, List<String> args) throws IOException {
+    return submit(name, BACKTEST_MAIN, args);
+  }
+
+  private Process submit(String name, String mainClass, List<String> args) throws IOException {
     requireFlink();
     List<String> cmd = new ArrayList<>();
     cmd.add("--config");
     cmd.add(options.runDir().resolve("config/loopline.properties").toString());
     cmd.add("--no-progress");
     cmd.addAll(args);
-    return start(
-        name,
-        List.of("-Xmx256m"),
-        flink.jobJar() + java.io.File.pathSeparator + flinkClasspath(),
-        RETRAIN_MAIN,
-        cmd);
+    return start(name, List.of("-Xmx256m"), flinkClasspath(name, true), mainClass, cmd);
   }
 
   /** SIGKILL: no shutdown hook, no flush, no commit. */

@@ -2,6 +2,7 @@ package dev.loopline.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loopline.avro.Event;
 import dev.loopline.avro.LabelSource;
 import dev.loopline.avro.LabeledExample;
 import dev.loopline.avro.ModelVersion;
@@ -159,6 +160,53 @@ class FlinkClusterIntegrationTest {
 
   @Test
   @Order(2)
+  void aSubmittedBacktestRunsOnTheClusterAndWritesItsReport() throws Exception {
+    if (history().isEmpty()) {
+      assertThat(submit(List.of()).exit()).isZero();
+    }
+    int v = maxVersion(history());
+    // The first 90 feedback tickets come back as events (same ids and texts): labelled replays.
+    String topic = Topics.from(config).events();
+    try (KafkaProducer<String, Event> p = ClusterFixtures.eventProducer(config)) {
+      for (int i = 0; i < 90; i++) {
+        String id = "fb-0-" + i;
+        Event e =
+            Event.newBuilder()
+                .setId(id)
+                .setOccurredAt(ClusterFixtures.T0.plusSeconds(i))
+                .setText(ClusterFixtures.text(i % ClusterFixtures.LABELS.size(), 500, i))
+                .setAttributes(Map.of())
+                .build();
+        p.send(new ProducerRecord<>(topic, null, e.getOccurredAt().toEpochMilli(), id, e));
+      }
+      p.flush();
+    }
+    Path out = runDir.resolve("backtest");
+    String name = "backtest-" + (++submits);
+    Process b =
+        cluster.submitBacktest(
+            name,
+            List.of(
+                "--from",
+                ClusterFixtures.T0.minusSeconds(3600).toString(),
+                "--to",
+                ClusterFixtures.T0.plusSeconds(3600).toString(),
+                "--model",
+                MODEL + ":" + v,
+                "--include-trained",
+                "--out",
+                out.toString()));
+    assertThat(b.waitFor(6, TimeUnit.MINUTES)).as("backtest ends").isTrue();
+    String log = Files.readString(cluster.log(name));
+    assertThat(b.exitValue()).as("backtest exit code; log:%n%s", log).isZero();
+    assertThat(out.resolve("backtest.json")).isRegularFile();
+    assertThat(Files.readString(out.resolve("backtest.json")))
+        .containsPattern("\"eventsReplayed\"\\s*:\\s*90\\b");
+    assertThat(jobsOverview()).contains("FINISHED").containsPattern("\"name\":\"[^\"]*backtest");
+  }
+
+  @Test
+  @Order(3)
   @Tag("slow")
   void aTaskManagerKilledDuringTrainingFailsTheRunCleanlyAndARestartPublishes() throws Exception {
     if (history().isEmpty()) {
