@@ -180,8 +180,24 @@ public final class BacktestCommand implements Callable<Integer> {
     return CommandConfig.load(spec, configFile, configSupplier, overrides);
   }
 
+  /**
+   * Runs the backtest; a {@link BacktestException} becomes its one line on stderr and its exit code
+   * here, not in an exception handler, so the codes hold also when this command runs under another
+   * command line (the {@code loopline} CLI) whose handler knows nothing of them.
+   */
   @Override
   public Integer call() throws Exception {
+    try {
+      return backtest();
+    } catch (BacktestException e) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(spec.qualifiedName() + ": " + e.getMessage());
+      err.flush();
+      return e.exitCode();
+    }
+  }
+
+  private int backtest() throws Exception {
     BacktestService.Request req;
     try {
       req =

@@ -41,6 +41,20 @@ class BacktestCommandTest {
   }
 
   @Test
+  void theServicesExitCodesHoldUnderAForeignHandler() {
+    // as under the loopline CLI, whose execution-exception handler knows nothing of backtest
+    CommandLine cl =
+        new CommandLine(new BacktestCommand(() -> LooplineConfig.of(Map.of())))
+            .setExecutionExceptionHandler((ex, c, r) -> 1);
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute("--from", "2026-03-02", "--to", "2026-03-01", "--model", "m:1");
+    assertThat(code).isEqualTo(BacktestException.USAGE);
+    assertThat(err.toString().trim())
+        .isEqualTo("backtest: --from 2026-03-02T00:00:00Z is not before --to 2026-03-01T00:00:00Z");
+  }
+
+  @Test
   void aMissingModelIsAUsageError() {
     String[] r = run("--from", "2026-03-01", "--to", "2026-03-02");
     assertThat(r[0]).isEqualTo("2");
