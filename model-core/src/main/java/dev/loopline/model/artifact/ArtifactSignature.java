@@ -13,6 +13,7 @@ import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
@@ -118,20 +119,29 @@ public final class ArtifactSignature {
               + " bytes, an Ed25519 signature has "
               + SIGNATURE_BYTES);
     }
-    boolean ok;
+    Signature s;
     try {
-      Signature s = Signature.getInstance(ALGORITHM);
+      s = Signature.getInstance(ALGORITHM);
       s.initVerify(key);
-      s.update(message(sha256Hex));
-      ok = s.verify(sig);
     } catch (GeneralSecurityException e) {
       throw new ArtifactException("artifact signature cannot be checked: " + e.getMessage(), e);
+    }
+    boolean ok;
+    String detail = "";
+    try {
+      s.update(message(sha256Hex));
+      ok = s.verify(sig);
+    } catch (SignatureException e) {
+      // A tampered signature may not even decode (e.g. "Invalid point"): just as invalid.
+      ok = false;
+      detail = " (" + e.getMessage() + ")";
     }
     if (!ok) {
       throw new ArtifactException(
           "artifact signature invalid: it was not made by the key in "
               + PUBLIC_KEY
-              + " over this artifact (tampered artifact or signature, or another signing key)");
+              + " over this artifact (tampered artifact or signature, or another signing key)"
+              + detail);
     }
   }
 

@@ -79,6 +79,28 @@ class ArtifactSignatureTest {
         .hasMessageStartingWith("artifact signature invalid");
   }
 
+  /** Whatever byte is flipped (in R, which may then not decode, or in S): "invalid". */
+  @Test
+  void everySingleBitFlipIsRejectedAsInvalid() {
+    byte[] good =
+        Base64.getDecoder()
+            .decode(
+                new String(
+                        ArtifactSignature.sign(pair.getPrivate(), SHA), StandardCharsets.US_ASCII)
+                    .strip());
+    for (int i = 0; i < good.length; i++) {
+      for (int bit : new int[] {0, 7}) {
+        byte[] raw = good.clone();
+        raw[i] ^= (byte) (1 << bit);
+        byte[] tampered = Base64.getEncoder().encode(raw);
+        assertThatThrownBy(() -> ArtifactSignature.verify(pair.getPublic(), SHA, tampered))
+            .as("byte %d bit %d", i, bit)
+            .isInstanceOf(ArtifactException.class)
+            .hasMessageStartingWith("artifact signature invalid");
+      }
+    }
+  }
+
   @Test
   void aMissingOrMalformedSignatureIsRejected() {
     assertThatThrownBy(() -> ArtifactSignature.verify(pair.getPublic(), SHA, null))
