@@ -90,6 +90,11 @@ class SaslSslIntegrationTest {
   /** Client settings with SASL_SSL only: what an operator puts in loopline.properties. */
   private static Map<String, String> sasl;
 
+  /** The model signing key pair: the public half is in every app's config. */
+  private static KeyPair signing;
+
+  private static Path signingPrivatePem;
+
   @BeforeAll
   static void saslSslBroker() throws Exception {
     Path ks = dir.resolve("broker.p12");
@@ -197,7 +202,17 @@ class SaslSslIntegrationTest {
     sasl.put("ssl.truststore.password", PASSWORD);
     sasl.put("kafka.request.timeout.ms", "20000");
 
+    signing = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    signingPrivatePem = keys.resolve("signing.pem");
+    Files.writeString(signingPrivatePem, ArtifactSignature.toPem(signing.getPrivate()));
+    Path signingPublicPem = keys.resolve("signing.pub.pem");
+    Files.writeString(signingPublicPem, ArtifactSignature.toPem(signing.getPublic()));
+
     Map<String, String> apps = new HashMap<>(sasl);
+    // Scoring verifies artifact signatures with this key (once ScoringApp builds its model
+    // source with StoreModelSource.fromConfig; see docs/SECURITY.md).
+    apps.put(ArtifactSignature.PUBLIC_KEY, signingPublicPem.toString());
     apps.put("topic.partitions", "2");
     apps.put("model.name", "tickets");
     apps.put("model.labels", String.join(",", ClusterFixtures.LABELS));
@@ -344,6 +359,7 @@ class SaslSslIntegrationTest {
     // v0, stored apart from the retrain job's store so that the job's first version is v1.
     ClusterFixtures.StoredModel v0 =
         ClusterFixtures.train(dir.resolve("seed-models"), dir.resolve("scratch"), 0);
+    ArtifactSignature.store(v0.uri(), ArtifactSignature.sign(signing.getPrivate(), v0.sha256()));
     cluster.startScoring(0, START);
     ClusterFixtures.deploy(config, v0);
     LocalCluster.awaitHttp("http://localhost:" + cluster.scoringPort(0) + "/ready", START, true);
@@ -442,10 +458,6 @@ class SaslSslIntegrationTest {
     LOG.info("SASL_SSL loop: {} feedback records after {} s", n, seconds(t0));
 
     // feedback -> the retrain job (Flink Kafka source on a local MiniCluster) -> v1, signed.
-    Path keys = Files.createDirectories(dir.resolve("keys"));
-    KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-    Path privatePem = keys.resolve("signing.pem");
-    Files.writeString(privatePem, ArtifactSignature.toPem(pair.getPrivate()));
     LooplineConfig retrain =
         config.with(
             Map.of(
@@ -465,7 +477,7 @@ class SaslSslIntegrationTest {
                 "retrain.work.dir",
                 dir.resolve("retrain-work").toString(),
                 ArtifactSignature.PRIVATE_KEY,
-                privatePem.toString()));
+                signingPrivatePem.toString()));
     RetrainResult result = new RetrainService().runOnce(retrain);
     LOG.info("SASL_SSL loop: retrain {} after {} s", result.summary(), seconds(t0));
     assertThat(result.published()).as(result.toString()).isTrue();
@@ -476,7 +488,9 @@ class SaslSslIntegrationTest {
     assertThat(result.version).isEqualTo(1);
     Path stored = Path.of(URI.create(result.artifactUri));
     ArtifactSignature.verify(
-        pair.getPublic(), Sha256.of(stored), Files.readAllBytes(ArtifactSignature.sidecar(stored)));
+        signing.getPublic(),
+        Sha256.of(stored),
+        Files.readAllBytes(ArtifactSignature.sidecar(stored)));
 
     // Promoted: the scoring app follows model-deployments over SASL_SSL and swaps to v1.
     assertThat(result.verdict).isEqualTo("PROMOTED");
