@@ -96,7 +96,7 @@ public final class ReportRenderer {
           String.format(
               Locale.ROOT,
               fmt,
-              "served " + s.byVersion().keySet(),
+              servedName(s.byVersion().keySet()),
               e == null ? "0" : String.format(Locale.ROOT, "%,d", e.examples()),
               pct(r.eventsReplayed() == 0 ? Double.NaN : s.events() / (double) r.eventsReplayed()),
               "-",
@@ -145,6 +145,20 @@ public final class ReportRenderer {
       sb.append("missing: ").append(m).append(System.lineSeparator());
     }
     return sb.toString();
+  }
+
+  /**
+   * The served row's name in the 22-char first column: {@code served [1, 2]}, or the range and
+   * count when the list would not fit ({@code served [1..15] (15)}).
+   */
+  static String servedName(java.util.Set<Integer> versions) {
+    String all = "served " + new java.util.TreeSet<>(versions);
+    if (all.length() <= 22 || versions.isEmpty()) {
+      return all;
+    }
+    int min = versions.stream().mapToInt(Integer::intValue).min().getAsInt();
+    int max = versions.stream().mapToInt(Integer::intValue).max().getAsInt();
+    return "served [" + min + ".." + max + "] (" + versions.size() + ")";
   }
 
   /** A self-contained HTML page (inline CSS and SVG, no script). */

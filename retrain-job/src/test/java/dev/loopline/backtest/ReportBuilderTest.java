@@ -174,4 +174,14 @@ class ReportBuilderTest {
     assertThat(html).contains("<polyline").contains("<rect");
     assertThat(ReportRenderer.json(b.build())).contains("\"eventsReplayed\" : 1");
   }
+
+  @Test
+  void aLongServedVersionListStaysInItsColumn() {
+    assertThat(ReportRenderer.servedName(java.util.Set.of(2, 1))).isEqualTo("served [1, 2]");
+    java.util.Set<Integer> many = new java.util.HashSet<>();
+    for (int v = 1; v <= 15; v++) {
+      many.add(v);
+    }
+    assertThat(ReportRenderer.servedName(many)).isEqualTo("served [1..15] (15)");
+  }
 }
