@@ -46,6 +46,9 @@ public final class ScoreCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       System.err.println("loopline score: cannot read " + configFile + ": " + e.getMessage());
       return 2;
+    } catch (dev.loopline.model.artifact.ArtifactException e) {
+      System.err.println("loopline score: " + e.getMessage());
+      return 2;
     }
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()

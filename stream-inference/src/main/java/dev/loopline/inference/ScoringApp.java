@@ -85,7 +85,7 @@ public final class ScoringApp implements AutoCloseable {
     this.swapper =
         new HotSwapper(
             models,
-            new StoreModelSource(settings.workDir(), policy, Clock.systemUTC()),
+            StoreModelSource.fromConfig(config, settings.workDir(), policy, Clock.systemUTC()),
             metrics,
             settings.shadowSampleRate(),
             this::ensureRoutedTopics);
