@@ -58,10 +58,15 @@ public record Topics(
 
   /** A label made topic-safe: lower case, runs of anything but [a-z0-9] become one '-'. */
   public static String slug(String label) {
-    String s = label.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
-    s = s.replaceAll("^-+|-+$", "");
+    String s = NOT_TOPIC_SAFE.matcher(label.toLowerCase(Locale.ROOT)).replaceAll("-");
+    s = EDGE_DASHES.matcher(s).replaceAll("");
     return s.isEmpty() ? "unnamed" : s;
   }
+
+  private static final java.util.regex.Pattern NOT_TOPIC_SAFE =
+      java.util.regex.Pattern.compile("[^a-z0-9]+");
+  private static final java.util.regex.Pattern EDGE_DASHES =
+      java.util.regex.Pattern.compile("^-+|-+$");
 
   /** The platform's fixed topics (routed.* topics come from the decision policy at start). */
   public List<TopicSpec> core() {
