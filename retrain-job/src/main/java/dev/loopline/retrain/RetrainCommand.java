@@ -117,7 +117,15 @@ public final class RetrainCommand implements Callable<Integer> {
         });
     cl.setExecutionExceptionHandler(
         (ex, c, r) -> {
-          c.getErr().println("retrain: " + ex.getMessage());
+          Throwable root = ex;
+          while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+          }
+          c.getErr()
+              .println(
+                  "retrain: "
+                      + ex.getMessage()
+                      + (root == ex ? "" : " (cause: " + root.getMessage() + ")"));
           return ex instanceof LooplineConfig.ConfigException ? 2 : 1;
         });
     System.exit(cl.execute(args));
