@@ -2,8 +2,13 @@ package dev.loopline.inference.model;
 
 import dev.loopline.avro.Deployment;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -18,7 +23,10 @@ import org.slf4j.LoggerFactory;
  * Follows {@code model-deployments} on its own thread (read_committed, from the beginning, no
  * consumer group): the last record whose key is this app's model name is the deployment in force.
  * On start it reads up to the end before applying, so it loads only the latest deployment, not the
- * history; afterwards every new deployment is applied as it arrives.
+ * history; afterwards every new deployment is applied as it arrives. When the latest deployment's
+ * artifact is rejected while nothing serves (a start, or a restart, after a broken version was
+ * announced), it falls back to the earlier deployments newest first and serves the first that
+ * loads: the version the running instances kept serving. A later deployment replaces it as usual.
  */
 public final class DeploymentWatcher implements AutoCloseable {
 
@@ -87,6 +95,7 @@ public final class DeploymentWatcher implements AutoCloseable {
         for (ConsumerRecord<String, Deployment> r : records) {
           if (modelName.equals(r.key()) && r.value() != null) {
             latest = r.value();
+            remember(latest);
           }
         }
         if (!caughtUp) {
@@ -106,6 +115,9 @@ public final class DeploymentWatcher implements AutoCloseable {
         if (latest != null && latest != applied) {
           applied = latest;
           boolean serving = swapper.apply(latest);
+          if (!serving && !swapper.isServing()) {
+            serving = fallBack(latest);
+          }
           if (serving && first) {
             first = false;
             onFirstModel.run();
@@ -122,6 +134,46 @@ public final class DeploymentWatcher implements AutoCloseable {
     } finally {
       stopped.countDown();
     }
+  }
+
+  /** Earlier deployments of this model, oldest first, at most {@link #HISTORY} of them. */
+  private final Deque<Deployment> history = new ArrayDeque<>();
+
+  private static final int HISTORY = 20;
+
+  private void remember(Deployment d) {
+    history.addLast(d);
+    if (history.size() > HISTORY) {
+      history.removeFirst();
+    }
+  }
+
+  /** Tries the deployments before {@code rejected}, newest first, skipping the same artifact. */
+  private boolean fallBack(Deployment rejected) {
+    Iterator<Deployment> it = history.descendingIterator();
+    Set<String> tried = new HashSet<>();
+    tried.add(rejected.getVersion() + "@" + rejected.getSha256());
+    while (it.hasNext()) {
+      Deployment d = it.next();
+      if (d == rejected || !tried.add(d.getVersion() + "@" + d.getSha256())) {
+        continue;
+      }
+      LOG.warn(
+          "latest deployment of '{}' (v{}) was rejected and no version serves: falling back to"
+              + " the earlier deployment of v{} ({})",
+          modelName,
+          rejected.getVersion(),
+          d.getVersion(),
+          d.getDeployedAt());
+      if (swapper.applyFallback(d)) {
+        return true;
+      }
+    }
+    LOG.warn(
+        "no earlier deployment of '{}' loads either: waiting for a new deployment (events wait"
+            + " in Kafka)",
+        modelName);
+    return false;
   }
 
   @Override

@@ -52,6 +52,20 @@ public final class HotSwapper {
     return serving;
   }
 
+  /** Whether some version is serving now. */
+  public boolean isServing() {
+    return models.serving().peek() != null;
+  }
+
+  /**
+   * Loads an earlier deployment's serving version only (its shadow is not applied): the fallback of
+   * an instance that starts while the latest deployment's artifact is rejected, so it serves what
+   * the running instances kept serving instead of waiting for a good deployment.
+   */
+  public boolean applyFallback(Deployment earlier) {
+    return applyServing(earlier);
+  }
+
   private boolean applyServing(Deployment d) {
     ServingModel current = models.serving().peek();
     if (current != null
