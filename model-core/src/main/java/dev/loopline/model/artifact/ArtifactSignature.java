@@ -1,12 +1,11 @@
 package dev.loopline.model.artifact;
 
+import dev.loopline.model.store.AtomicFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyFactory;
@@ -175,12 +174,7 @@ public final class ArtifactSignature {
     Path tmp = Files.createTempFile(target.getParent(), ".sig-", ".tmp");
     try {
       Files.write(tmp, signatureFile);
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFiles.replace(tmp, target);
     } finally {
       Files.deleteIfExists(tmp);
     }

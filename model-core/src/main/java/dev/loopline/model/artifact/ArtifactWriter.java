@@ -1,15 +1,14 @@
 package dev.loopline.model.artifact;
 
 import dev.loopline.model.features.FeaturizerSpecs;
+import dev.loopline.model.store.AtomicFiles;
 import dev.loopline.model.store.Sha256;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,12 +113,7 @@ public final class ArtifactWriter {
         }
       }
       String sha = Sha256.of(tmp);
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFiles.replace(tmp, target);
       return sha;
     } catch (IOException e) {
       throw new ArtifactException("cannot write artifact " + zipOut + ": " + e, e);

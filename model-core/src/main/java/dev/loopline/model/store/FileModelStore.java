@@ -85,12 +85,7 @@ public final class FileModelStore implements ModelStore {
     Path tmp = Files.createTempFile(localDir, ".fetch-", ".tmp");
     try {
       Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFiles.replace(tmp, target);
     } finally {
       Files.deleteIfExists(tmp);
     }
