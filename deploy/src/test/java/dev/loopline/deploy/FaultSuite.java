@@ -161,21 +161,20 @@ final class FaultSuite {
     settings.put("scoring.streams.consumer.session.timeout.ms", "6000");
     settings.put("scoring.streams.consumer.heartbeat.interval.ms", "1500");
     if (feedback) {
-      // The collector has no settings prefix of its own for Kafka Streams: kafka.* reaches every
-      // client of the run (the suite's own producers and consumers ignore what is not theirs).
+      // The collector's own Kafka Streams settings (collector.streams.*, applied by CollectorApp).
       // A collector transaction writes ~10 changelog partitions; under transactions v2 the next
       // transaction's first write to each waits (CONCURRENT_TRANSACTIONS, retried with backoff)
       // until the previous one's markers are written. The default EOS cadence (100 ms) left the
       // collectors far behind on the loaded 2-core machine: commit once a second.
       settings.put("collector.application.id", COLLECTOR_GROUP);
-      settings.put("kafka.commit.interval.ms", "1000");
-      settings.put("kafka.session.timeout.ms", "10000");
-      settings.put("kafka.heartbeat.interval.ms", "2000");
+      settings.put("collector.streams.commit.interval.ms", "1000");
+      settings.put("collector.streams.consumer.session.timeout.ms", "10000");
+      settings.put("collector.streams.consumer.heartbeat.interval.ms", "2000");
       // Not 5 s as for scoring: a collector transaction (restores, ~10 changelogs, retried
       // writes) outlived 5 s on the loaded machine, the coordinator aborted it, the thread was
       // fenced and rejoined, over and over (a survivor never caught up in 6 minutes). A killed
       // collector's open transaction holds read_committed readers of its outputs this long.
-      settings.put("kafka.transaction.timeout.ms", "30000");
+      settings.put("collector.streams.producer.transaction.timeout.ms", "30000");
     }
     try (LocalCluster cluster =
         LocalCluster.prepare(
