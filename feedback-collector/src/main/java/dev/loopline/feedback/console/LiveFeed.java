@@ -6,22 +6,12 @@ import dev.loopline.config.LooplineConfig;
 import dev.loopline.serde.AvroSerdes;
 import io.javalin.http.sse.SseClient;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,43 +26,28 @@ public final class LiveFeed implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LiveFeed.class);
 
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final TopicTail tail;
   private final Deserializer<LabeledExample> reader;
   private final ObjectMapper json;
   private final List<SseClient> clients = new CopyOnWriteArrayList<>();
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final Thread thread;
 
   private LiveFeed(LooplineConfig config, ObjectMapper json) {
-    Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
-    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "loopline-console-live");
-    this.consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    this.tail = new TopicTail(config, "loopline-console-live", "latest");
     this.reader =
         AvroSerdes.specific(LabeledExample.class, config.clientAndSerdeProps(), false)
             .deserializer();
     this.json = json;
-    this.thread = new Thread(this::run, "console-live-feed");
-    this.thread.setDaemon(true);
   }
 
   /** Starts tailing {@code feedbackTopic} from its current end. */
   public static LiveFeed start(LooplineConfig config, String feedbackTopic, ObjectMapper json) {
     LiveFeed feed = new LiveFeed(config, json);
-    List<TopicPartition> tps = new ArrayList<>();
-    List<PartitionInfo> infos = feed.consumer.partitionsFor(feedbackTopic, Duration.ofSeconds(30));
-    if (infos != null) {
-      infos.forEach(p -> tps.add(new TopicPartition(feedbackTopic, p.partition())));
-    }
-    feed.consumer.assign(tps);
-    feed.consumer.seekToEnd(tps);
-    // Resolve the end positions now, so nothing written after start() is skipped.
-    tps.forEach(tp -> feed.consumer.position(tp, Duration.ofSeconds(30)));
-    feed.thread.start();
+    feed.tail.assign(List.of(feedbackTopic), true);
+    feed.tail.start(
+        "console-live-feed",
+        Duration.ofMillis(250),
+        feed::publish,
+        "live feed stopped; the console's live list no longer updates");
     return feed;
   }
 
@@ -87,22 +62,6 @@ public final class LiveFeed implements AutoCloseable {
   /** Connected clients, for /health. */
   public int clients() {
     return clients.size();
-  }
-
-  private void run() {
-    try {
-      while (running.get()) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(250))) {
-          publish(r);
-        }
-      }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      LOG.error("live feed stopped; the console's live list no longer updates", e);
-    } finally {
-      consumer.close(Duration.ofSeconds(5));
-    }
   }
 
   private void publish(ConsumerRecord<String, byte[]> r) {
@@ -161,13 +120,7 @@ public final class LiveFeed implements AutoCloseable {
 
   @Override
   public void close() {
-    running.set(false);
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    tail.close();
     for (SseClient c : clients) {
       try {
         c.close();

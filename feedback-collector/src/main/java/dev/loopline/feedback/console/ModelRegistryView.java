@@ -12,16 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,61 +41,30 @@ public final class ModelRegistryView implements AutoCloseable {
   }
 
   private final Topics topics;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final TopicTail tail;
   private final Deserializer<ModelVersion> versionReader;
   private final Deserializer<Deployment> deploymentReader;
   private final Map<String, TreeMap<Integer, ModelVersion>> versions = new HashMap<>();
   private final Map<String, List<Deployment>> deployments = new HashMap<>();
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final Thread thread;
 
   private ModelRegistryView(LooplineConfig config, Topics topics) {
     this.topics = topics;
-    Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
-    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "loopline-console-models");
-    this.consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    this.tail = new TopicTail(config, "loopline-console-models", "earliest");
     Map<String, Object> serde = config.clientAndSerdeProps();
     this.versionReader = AvroSerdes.specific(ModelVersion.class, serde, false).deserializer();
     this.deploymentReader = AvroSerdes.specific(Deployment.class, serde, false).deserializer();
-    this.thread = new Thread(this::run, "console-model-registry");
-    this.thread.setDaemon(true);
   }
 
   /** Starts following both topics (which must exist). */
   public static ModelRegistryView start(LooplineConfig config, Topics topics) {
     ModelRegistryView view = new ModelRegistryView(config, topics);
-    List<TopicPartition> tps = new ArrayList<>();
-    for (String t : List.of(topics.modelVersions(), topics.modelDeployments())) {
-      List<PartitionInfo> infos = view.consumer.partitionsFor(t, Duration.ofSeconds(30));
-      if (infos != null) {
-        infos.forEach(p -> tps.add(new TopicPartition(t, p.partition())));
-      }
-    }
-    view.consumer.assign(tps);
-    view.consumer.seekToBeginning(tps);
-    view.thread.start();
+    view.tail.assign(List.of(topics.modelVersions(), topics.modelDeployments()), false);
+    view.tail.start(
+        "console-model-registry",
+        Duration.ofMillis(500),
+        view::apply,
+        "model registry view stopped; model pages show what was read so far");
     return view;
-  }
-
-  private void run() {
-    try {
-      while (running.get()) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          apply(r);
-        }
-      }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      LOG.error("model registry view stopped; model pages show what was read so far", e);
-    } finally {
-      consumer.close(Duration.ofSeconds(5));
-    }
   }
 
   private void apply(ConsumerRecord<String, byte[]> r) {
@@ -149,12 +110,6 @@ public final class ModelRegistryView implements AutoCloseable {
 
   @Override
   public void close() {
-    running.set(false);
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    tail.close();
   }
 }
