@@ -2,11 +2,13 @@ package dev.loopline.bench;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.loopline.avro.Event;
+import dev.loopline.avro.LabelProbability;
 import dev.loopline.avro.LabelSource;
 import dev.loopline.avro.LabeledExample;
 import dev.loopline.avro.Lineage;
 import dev.loopline.avro.ModelVersion;
 import dev.loopline.avro.PartitionOffset;
+import dev.loopline.avro.Prediction;
 import dev.loopline.avro.Verdict;
 import dev.loopline.backtest.BacktestReport;
 import dev.loopline.backtest.BacktestService;
@@ -55,8 +57,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * printed: the process CPU time per replayed event (what the rate would be on 2 otherwise idle
  * cores) and the load average around each run, since a shared machine's wall times are noise.
  *
+ * <p>With {@code served} as the second argument, every event also gets a served prediction on
+ * {@code predictions} (what production would have written), so the replay joins them by key too.
+ *
  * <p>Run: {@code java -Xmx3g -XX:MaxDirectMemorySize=512m -cp <classpath>
- * dev.loopline.bench.BacktestBenchmark [events]}.
+ * dev.loopline.bench.BacktestBenchmark [events] [served]}.
  */
 public final class BacktestBenchmark {
 
@@ -66,6 +71,7 @@ public final class BacktestBenchmark {
 
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    boolean served = args.length > 1 && "served".equals(args[1]);
     Path dir = Files.createTempDirectory("backtest-bench-");
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(EmbeddedPlatform.Options.forTests())) {
       LooplineConfig config =
@@ -85,7 +91,7 @@ public final class BacktestBenchmark {
       List<String> labels = TicketGenerator.DEFAULT_LABELS;
 
       long t0 = System.nanoTime();
-      Instant[] range = produce(config, topics, new TicketGenerator(settings), n);
+      Instant[] range = produce(config, topics, new TicketGenerator(settings), n, served);
       double produceSeconds = (System.nanoTime() - t0) / 1e9;
       Map<Integer, Long> feedbackEnd = ModelRegistryReader.endOffsets(config, topics.feedback());
       Map<Integer, Long> eventsEnd = ModelRegistryReader.endOffsets(config, topics.events());
@@ -157,7 +163,7 @@ public final class BacktestBenchmark {
                 Locale.ROOT,
                 "%d version(s): %,d events in %.1f s = %,.0f events/s (%,.0f version-scorings/s);"
                     + " process CPU %.1f us/event (2 idle cores at that cost: %,.0f events/s);"
-                    + " load %.1f -> %.1f; %,d labelled, %s trained-on excluded",
+                    + " load %.1f -> %.1f; %,d labelled, %s trained-on excluded, %s served",
                 models.size(),
                 r.eventsReplayed(),
                 s,
@@ -168,13 +174,17 @@ public final class BacktestBenchmark {
                 load0,
                 os.getSystemLoadAverage(),
                 r.labelled(),
-                r.versions().stream().map(v -> Long.toString(v.trainedOn())).toList()));
+                r.versions().stream().map(v -> Long.toString(v.trainedOn())).toList(),
+                r.served() == null
+                    ? "none"
+                    : String.format(Locale.ROOT, "%,d", r.served().events())));
       }
       System.out.printf(
           Locale.ROOT,
-          "%nBacktest benchmark, %,d events (produced in %.1f s), %d cores, max heap %d MiB, JDK"
+          "%nBacktest benchmark, %,d events%s (produced in %.1f s), %d cores, max heap %d MiB, JDK"
               + " %s; featurizer 2^%d, Flink local parallelism 2, batch 256%n",
           n,
+          served ? " each with a served prediction" : "",
           produceSeconds,
           Runtime.getRuntime().availableProcessors(),
           Runtime.getRuntime().maxMemory() >> 20,
@@ -195,7 +205,7 @@ public final class BacktestBenchmark {
    * Produces {@code n} events (record timestamp = occurredAt) and labels every tenth on feedback.
    */
   private static Instant[] produce(
-      LooplineConfig config, Topics topics, TicketGenerator gen, int n) {
+      LooplineConfig config, Topics topics, TicketGenerator gen, int n, boolean served) {
     Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
     props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
@@ -203,7 +213,9 @@ public final class BacktestBenchmark {
     Instant last = Instant.MIN;
     try (KafkaProducer<String, Event> events = producer(config, props, Event.class);
         KafkaProducer<String, LabeledExample> feedback =
-            producer(config, props, LabeledExample.class)) {
+            producer(config, props, LabeledExample.class);
+        KafkaProducer<String, Prediction> predictions = producer(config, props, Prediction.class)) {
+      List<String> labels = TicketGenerator.DEFAULT_LABELS;
       for (int i = 0; i < n; i++) {
         GeneratedTicket t = gen.next();
         Event e = t.event();
@@ -212,6 +224,28 @@ public final class BacktestBenchmark {
         events.send(
             new ProducerRecord<>(
                 topics.events(), null, e.getOccurredAt().toEpochMilli(), e.getId(), e));
+        if (served) {
+          List<LabelProbability> probs = new ArrayList<>();
+          for (String l : labels) {
+            probs.add(new LabelProbability(l, l.equals(t.label()) ? 0.9 : 0.1 / labels.size()));
+          }
+          predictions.send(
+              new ProducerRecord<>(
+                  topics.predictions(),
+                  e.getId(),
+                  Prediction.newBuilder()
+                      .setEventId(e.getId())
+                      .setModelName(NAME)
+                      .setModelVersion(1)
+                      .setProbabilities(probs)
+                      .setTopLabel(t.label())
+                      .setTopProbability(0.9)
+                      .setDecision(i % 3 == 0 ? "TRIAGE" : "AUTO_ROUTE")
+                      .setRoute("triage")
+                      .setOccurredAt(e.getOccurredAt())
+                      .setScoredAt(e.getOccurredAt().plusMillis(5))
+                      .build()));
+        }
         if (i % 10 == 0) {
           feedback.send(
               new ProducerRecord<>(
@@ -231,6 +265,7 @@ public final class BacktestBenchmark {
       }
       events.flush();
       feedback.flush();
+      predictions.flush();
     }
     return new Instant[] {first, last.plusMillis(1)};
   }

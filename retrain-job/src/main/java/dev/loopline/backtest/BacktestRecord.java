@@ -30,7 +30,17 @@ public class BacktestRecord {
   /** Probabilities of every chosen version, concatenated in version order (after scoring). */
   public float[] probs;
 
-  // LABEL
+  /**
+   * True when the scoring task already joined the final label (the local label join, see {@link
+   * LabelIndex}): {@code label}/{@code labelSource} (null when none) and {@code trainedMask} are
+   * final, and no LABEL records of the id follow.
+   */
+  public boolean resolved;
+
+  /** With {@code resolved}: bit i set when version i (or an ancestor) trained on the event. */
+  public long trainedMask;
+
+  // LABEL (and EVENT when resolved)
   public String label;
   public String labelSource;
   public int partition;

@@ -32,6 +32,13 @@ public class BacktestRow {
   public String[] servedLabels;
   public float[] servedProbs;
 
+  /**
+   * How many replayed events this row stands for: 1, or more for the per-task totals of events
+   * without a usable label that the local label join sends instead of one row each (such a row
+   * carries only {@code forgotten}; its served version is unknown, -1).
+   */
+  public long count = 1;
+
   public BacktestRow() {}
 
   public boolean trainedOn(int versionIndex) {

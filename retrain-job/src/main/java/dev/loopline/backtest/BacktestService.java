@@ -138,14 +138,7 @@ public final class BacktestService {
             req.includeTrained(),
             req.from().toString(),
             req.to().toString());
-    BacktestJob job =
-        new BacktestJob(
-            eventsSource(config, topics.events(), range, req),
-            feedbackSource(config, topics.feedback()),
-            topicExists(config, topics.predictions())
-                ? predictionsSource(config, topics.predictions(), plan.servedModelName())
-                : null,
-            plan);
+    BacktestJob job = job(config, topics, range, req, plan);
     StreamExecutionEnvironment env = environments.apply(config);
     BacktestReport report =
         BacktestJob.reportOf(
@@ -170,6 +163,74 @@ public final class BacktestService {
               missing);
     }
     return report;
+  }
+
+  /**
+   * The job: labels joined locally by the scoring tasks while {@code feedback} holds at most {@code
+   * backtest.local.join.max.labels} records (default {@value #LOCAL_JOIN_MAX_LABELS}; every task
+   * holds them all), else through the keyed join; served predictions only when {@code predictions}
+   * holds any.
+   */
+  static BacktestJob job(
+      LooplineConfig config, Topics topics, Range range, Request req, BacktestPlan plan) {
+    KafkaSource<BacktestRecord> events = eventsSource(config, topics.events(), range, req);
+    Range served = bounds(config, topics.predictions());
+    KafkaSource<BacktestRecord> predictions =
+        served.records() > 0
+            ? predictionsSource(config, topics.predictions(), plan.servedModelName())
+            : null;
+    Range feedback = bounds(config, topics.feedback());
+    long maxLabels = config.getLong(LOCAL_JOIN_MAX_LABELS_KEY, LOCAL_JOIN_MAX_LABELS);
+    if (feedback.records() <= maxLabels) {
+      LOG.info(
+          "backtest: {} records on {}: labels joined on the scoring tasks",
+          feedback.records(),
+          topics.feedback());
+      return new BacktestJob(
+          events,
+          new LabelIndex.Spec(
+              topics.feedback(),
+              stringProps(config),
+              config.registryClientProps(),
+              feedback.stop()),
+          predictions,
+          plan);
+    }
+    LOG.info(
+        "backtest: {} records on {} (more than {}={}): labels joined by key",
+        feedback.records(),
+        topics.feedback(),
+        LOCAL_JOIN_MAX_LABELS_KEY,
+        maxLabels);
+    return new BacktestJob(events, feedbackSource(config, topics.feedback()), predictions, plan);
+  }
+
+  /** Config key: the most feedback records the scoring tasks join locally (see {@link #job}). */
+  public static final String LOCAL_JOIN_MAX_LABELS_KEY = "backtest.local.join.max.labels";
+
+  /** Default of {@link #LOCAL_JOIN_MAX_LABELS_KEY}: about 100 MiB of heap per scoring task. */
+  public static final long LOCAL_JOIN_MAX_LABELS = 500_000;
+
+  /** First and end offsets of every partition of {@code topic} now; empty if it does not exist. */
+  static Range bounds(LooplineConfig config, String topic) {
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(
+            new HashMap<>(config.kafkaClientProps()),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
+      List<TopicPartition> tps = new ArrayList<>();
+      if (infos != null) {
+        for (PartitionInfo p : infos) {
+          tps.add(new TopicPartition(topic, p.partition()));
+        }
+      }
+      Map<Integer, Long> start = new TreeMap<>();
+      Map<Integer, Long> stop = new TreeMap<>();
+      c.beginningOffsets(tps, TIMEOUT).forEach((tp, o) -> start.put(tp.partition(), o));
+      c.endOffsets(tps, TIMEOUT).forEach((tp, o) -> stop.put(tp.partition(), o));
+      return new Range(start, stop);
+    }
   }
 
   /** Reads each named version and what it and its ancestors trained on. */
@@ -341,10 +402,6 @@ public final class BacktestService {
       }
       return new Range(start, stop);
     }
-  }
-
-  static boolean topicExists(LooplineConfig config, String topic) {
-    return !ModelRegistryReader.endOffsets(config, topic).isEmpty();
   }
 
   private static Map<String, String> stringProps(LooplineConfig config) {

@@ -118,13 +118,19 @@ public class JoinFunction extends KeyedProcessFunction<Long, BacktestRecord, Bac
 
   /** The later label wins (labelledAt), ties go to the later partition/offset. */
   static boolean supersedes(BacktestRecord a, BacktestRecord b) {
-    if (a.time != b.time) {
-      return a.time > b.time;
+    return supersedes(a.time, a.partition, a.offset, b.time, b.partition, b.offset);
+  }
+
+  /** Whether label a (labelledAt, partition, offset) supersedes label b. */
+  static boolean supersedes(
+      long aTime, int aPartition, long aOffset, long bTime, int bPartition, long bOffset) {
+    if (aTime != bTime) {
+      return aTime > bTime;
     }
-    if (a.partition != b.partition) {
-      return a.partition > b.partition;
+    if (aPartition != bPartition) {
+      return aPartition > bPartition;
     }
-    return a.offset >= b.offset;
+    return aOffset >= bOffset;
   }
 
   @Override
@@ -144,28 +150,47 @@ public class JoinFunction extends KeyedProcessFunction<Long, BacktestRecord, Bac
     if (e == null) {
       return null;
     }
-    BacktestRow row = new BacktestRow();
-    row.forgotten = plan.forgotten().contains(g.eventId);
-    BacktestRecord s = g.served;
-    if (s != null) {
-      row.servedVersion = s.servedVersion;
+    boolean forgotten = plan.forgotten().contains(g.eventId);
+    if (e.resolved) { // the scoring task joined the label already (LabelIndex)
+      return row(e, e.label, e.labelSource, e.trainedMask, g.served, forgotten);
     }
     BacktestRecord l = g.label;
-    if (l == null || row.forgotten) {
+    return l == null
+        ? row(e, null, null, 0, g.served, forgotten)
+        : row(e, l.label, l.labelSource, g.trained, g.served, forgotten);
+  }
+
+  /**
+   * The row of scored event {@code e} with its final label (null: none), the versions that trained
+   * on it, what served it (null: unknown) and whether it is forgotten.
+   */
+  static BacktestRow row(
+      BacktestRecord e,
+      String label,
+      String labelSource,
+      long trained,
+      BacktestRecord served,
+      boolean forgotten) {
+    BacktestRow row = new BacktestRow();
+    row.forgotten = forgotten;
+    if (served != null) {
+      row.servedVersion = served.servedVersion;
+    }
+    if (label == null || forgotten) {
       return row; // counted, never evaluated: the rest is not needed downstream
     }
     row.eventId = e.eventId;
     row.occurredAt = e.time;
     row.slice = e.slice;
     row.probs = e.probs;
-    row.label = l.label;
-    row.labelSource = l.labelSource;
-    row.trainedMask = g.trained;
-    if (s != null) {
-      row.servedDecision = s.servedDecision;
-      row.servedTopLabel = s.servedTopLabel;
-      row.servedLabels = s.servedLabels;
-      row.servedProbs = s.servedProbs;
+    row.label = label;
+    row.labelSource = labelSource;
+    row.trainedMask = trained;
+    if (served != null) {
+      row.servedDecision = served.servedDecision;
+      row.servedTopLabel = served.servedTopLabel;
+      row.servedLabels = served.servedLabels;
+      row.servedProbs = served.servedProbs;
     }
     return row;
   }

@@ -61,13 +61,13 @@ public final class ReportBuilder {
   }
 
   public void add(BacktestRow row) {
-    events++;
+    events += row.count;
     if (row.forgotten) {
-      forgotten++;
+      forgotten += row.count;
     }
     if (row.servedVersion >= 0) {
-      servedEvents++;
-      servedByVersion.merge(row.servedVersion, 1L, Long::sum);
+      servedEvents += row.count;
+      servedByVersion.merge(row.servedVersion, row.count, Long::sum);
     }
     if (row.label != null && !row.forgotten) {
       row.eventId = null; // not needed past this point; keeps a large backtest's heap small

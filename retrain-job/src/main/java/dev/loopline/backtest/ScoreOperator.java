@@ -1,140 +1,49 @@
 package dev.loopline.backtest;
 
-import dev.loopline.model.features.Featurizer;
-import dev.loopline.model.features.SparseVector;
-import dev.loopline.model.scoring.ModelLoader;
-import dev.loopline.model.scoring.Scorer;
-import dev.loopline.model.store.ModelStore;
-import dev.loopline.model.store.ModelStores;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.BoundedOneInput;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Scores replayed events with every chosen version in micro-batches: each batch is featurized once
- * per featurizer fingerprint (versions sharing a featurizer share the vectors) and passed to each
- * version's {@link Scorer}, loaded and verified by {@link ModelLoader} in {@link #open()} (one per
- * task, closed in {@link #close()}). Other records (labels, served predictions) pass through.
+ * Scores replayed events (see {@link ScoringOperator}) and passes them on to the keyed {@link
+ * JoinFunction}; other records (labels, served predictions) pass through. With a {@link
+ * LabelIndex.Spec} the task reads the labels first and joins them here ({@link
+ * BacktestRecord#resolved}): only served predictions are left for the keyed join, and events
+ * without a usable label cross the shuffle without their probabilities.
  */
-public class ScoreOperator extends AbstractStreamOperator<BacktestRecord>
-    implements OneInputStreamOperator<BacktestRecord, BacktestRecord>, BoundedOneInput {
+public class ScoreOperator extends ScoringOperator<BacktestRecord> {
 
   private static final long serialVersionUID = 1L;
-  private static final Logger LOG = LoggerFactory.getLogger(ScoreOperator.class);
 
-  private final BacktestPlan plan;
-  private transient Scorer[] scorers;
-  private transient Map<String, Featurizer> featurizers;
-  private transient String[] fingerprintOf;
-  private transient List<BacktestRecord> buffer;
-  private transient Path work;
+  private final LabelIndex.Spec labels;
+  private transient LabelIndex index;
+
+  /**
+   * @param labels where to read the labels from, or null when they come through the keyed join
+   */
+  public ScoreOperator(BacktestPlan plan, LabelIndex.Spec labels) {
+    super(plan);
+    this.labels = labels;
+  }
 
   public ScoreOperator(BacktestPlan plan) {
-    this.plan = plan;
+    this(plan, null);
   }
 
   @Override
   public void open() throws Exception {
     super.open();
-    Path base = Files.createDirectories(Path.of(plan.workDir()));
-    work = Files.createTempDirectory(base, "backtest-task-");
-    ModelStore store = ModelStores.forUri(plan.storeUri());
-    List<VersionSpec> versions = plan.versions();
-    scorers = new Scorer[versions.size()];
-    fingerprintOf = new String[versions.size()];
-    featurizers = new LinkedHashMap<>();
-    for (int i = 0; i < versions.size(); i++) {
-      VersionSpec v = versions.get(i);
-      Path zip = store.fetch(URI.create(v.artifactUri()), work.resolve("v" + i));
-      scorers[i] = ModelLoader.load(zip, v.sha256(), work.resolve("load-" + i), v.labels());
-      Featurizer f = new Featurizer(scorers[i].metadata().featurizer());
-      fingerprintOf[i] = f.fingerprint();
-      featurizers.putIfAbsent(f.fingerprint(), f);
-      LOG.info("backtest task: loaded {} (featurizer {})", v.key(), f.fingerprint());
-    }
-    buffer = new ArrayList<>(plan.batchSize());
+    index = labels == null ? null : LabelIndex.read(labels, plan);
   }
 
   @Override
-  public void processElement(StreamRecord<BacktestRecord> element) {
-    BacktestRecord r = element.getValue();
-    if (r.kind != BacktestRecord.EVENT) {
-      output.collect(element);
-      return;
-    }
-    buffer.add(r);
-    if (buffer.size() >= plan.batchSize()) {
-      flush();
-    }
+  protected void other(BacktestRecord r) {
+    output.collect(new StreamRecord<>(r));
   }
 
   @Override
-  public void endInput() {
-    flush();
-  }
-
-  private void flush() {
-    if (buffer.isEmpty()) {
-      return;
+  protected void scored(BacktestRecord r) {
+    if (index != null) {
+      index.resolve(r);
     }
-    int n = buffer.size();
-    int width = plan.probWidth();
-    for (BacktestRecord r : buffer) {
-      r.probs = new float[width];
-    }
-    for (Map.Entry<String, Featurizer> f : featurizers.entrySet()) {
-      List<SparseVector> x = new ArrayList<>(n);
-      for (BacktestRecord r : buffer) {
-        String text = r.text == null ? "" : r.text;
-        x.add(f.getValue().featurize(text, r.attributeKeys, r.attributeValues));
-      }
-      for (int i = 0; i < scorers.length; i++) {
-        if (!fingerprintOf[i].equals(f.getKey())) {
-          continue;
-        }
-        float[][] p = scorers[i].predict(x);
-        int off = plan.probOffset(i);
-        for (int j = 0; j < n; j++) {
-          System.arraycopy(p[j], 0, buffer.get(j).probs, off, p[j].length);
-        }
-      }
-    }
-    for (BacktestRecord r : buffer) {
-      r.text = null;
-      r.attributeKeys = null; // not needed past scoring: the join gets a smaller record
-      r.attributeValues = null;
-      output.collect(new StreamRecord<>(r));
-    }
-    BacktestProgress.add(n);
-    buffer.clear();
-  }
-
-  @Override
-  public void close() throws Exception {
-    if (scorers != null) {
-      for (Scorer s : scorers) {
-        if (s != null) {
-          s.close();
-        }
-      }
-    }
-    if (work != null) {
-      try (var walk = Files.walk(work)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (java.io.IOException ignored) {
-        // best effort: a temp directory
-      }
-    }
-    super.close();
+    output.collect(new StreamRecord<>(r));
   }
 }

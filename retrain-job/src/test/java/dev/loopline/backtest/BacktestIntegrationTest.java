@@ -452,6 +452,40 @@ class BacktestIntegrationTest {
     assertThat(ReportRenderer.table(r)).contains("bt:1").contains("served [1]");
   }
 
+  @Test
+  void theLocalAndTheKeyedLabelJoinsGiveTheSameReport() throws Exception {
+    BacktestService.Request req = request(T0, T0.plus(Duration.ofMinutes(40)), "bt:1", "bt:2");
+    BacktestReport local = service().run(config, req);
+    BacktestReport keyed =
+        service().run(config.with(Map.of(BacktestService.LOCAL_JOIN_MAX_LABELS_KEY, "0")), req);
+    assertThat(local.served().events()).as("the case has served predictions").isEqualTo(10);
+    assertThat(ReportRenderer.json(keyed)).isEqualTo(ReportRenderer.json(local));
+
+    // no served predictions: the labels are joined where the events are scored, nothing shuffled
+    BacktestReport unserved =
+        service()
+            .run(config.with(Map.of("topic.predictions", "predictions.backtest-it-none")), req);
+    assertThat(unserved.missing()).singleElement().asString().contains("no served predictions");
+    BacktestReport expected =
+        new BacktestReport(
+            local.from(),
+            local.to(),
+            local.eventsReplayed(),
+            local.labelled(),
+            local.forgotten(),
+            local.policy(),
+            local.sliceAttribute(),
+            local.includeTrained(),
+            local.versions(),
+            unserved.served(),
+            unserved.comparisons(),
+            unserved.missing());
+    assertThat(ReportRenderer.json(unserved)).isEqualTo(ReportRenderer.json(expected));
+    assertThat(unserved.eventsReplayed()).isEqualTo(40);
+    assertThat(unserved.labelled()).isEqualTo(29);
+    assertThat(unserved.forgotten()).isEqualTo(1);
+  }
+
   private static Scorer load(int v) throws Exception {
     Path d = Files.createTempDirectory(dir, "expect-");
     Path zip =

@@ -184,4 +184,38 @@ class ReportBuilderTest {
     }
     assertThat(ReportRenderer.servedName(many)).isEqualTo("served [1..15] (15)");
   }
+
+  @Test
+  void aCountRowCountsAsThatManyUnlabelledEvents() {
+    ReportBuilder single =
+        new ReportBuilder(List.of(version(1)), DecisionPolicy.defaults(), null, false, "a", "b");
+    ReportBuilder counted =
+        new ReportBuilder(List.of(version(1)), DecisionPolicy.defaults(), null, false, "a", "b");
+    for (ReportBuilder b : List.of(single, counted)) {
+      BacktestRow labelled = row("e1", "A", null, 0, 0.9f, 0.9f);
+      labelled.probs = new float[] {0.9f, 0.1f};
+      b.add(labelled);
+    }
+    for (int i = 0; i < 5; i++) {
+      single.add(new BacktestRow());
+    }
+    for (int i = 0; i < 2; i++) {
+      BacktestRow gone = new BacktestRow();
+      gone.forgotten = true;
+      single.add(gone);
+    }
+    BacktestRow five = new BacktestRow();
+    five.count = 5;
+    BacktestRow two = new BacktestRow();
+    two.count = 2;
+    two.forgotten = true;
+    counted.add(five);
+    counted.add(two);
+
+    BacktestReport r = counted.build();
+    assertThat(r.eventsReplayed()).isEqualTo(8);
+    assertThat(r.forgotten()).isEqualTo(2);
+    assertThat(r.labelled()).isEqualTo(1);
+    assertThat(ReportRenderer.json(r)).isEqualTo(ReportRenderer.json(single.build()));
+  }
 }
