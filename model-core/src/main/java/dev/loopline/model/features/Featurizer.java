@@ -176,6 +176,16 @@ public final class Featurizer {
     return out;
   }
 
+  /**
+   * This thread's n-gram cache counters for this featurizer's setting: {hits, misses}, or null when
+   * this thread has no cache for it (for tests and diagnostics).
+   */
+  long[] ngramCacheCounters() {
+    NgramCache c =
+        SCRATCH.get().existingCache(seedChar, mask, spec.charNgramMin(), spec.charNgramMax());
+    return c == null ? null : new long[] {c.hits, c.misses};
+  }
+
   // ---------------------------------------------------------------- text
 
   private void tokenize(String raw, Scratch s) {
@@ -302,47 +312,95 @@ public final class Featurizer {
     long bound = (long) tokens * wordMax + (long) (s.cpCount + tokens) * charSizes;
     s.ensureTable(bound);
     byte[] b = s.bytes;
-    int[] cpOff = s.cpOff;
-    // Unigrams, and the distinct tokens with their frequencies: a repeated word's char n-grams
-    // are hashed once and counted freq times (same counts as hashing every occurrence).
+    int[] tokStart = s.tokStartByte;
+    int[] tokEnd = s.tokEndByte;
+    int[] wordHashes = s.wordHashes(tokens);
+    // Word n-grams: those starting at one token share its leading Murmur blocks (one incremental
+    // hash per start). The unigram hashes also key the distinct tokens, so that a repeated word's
+    // char n-grams are found once and counted freq times (same counts as one per occurrence).
+    int mask = this.mask;
+    for (int t = 0; t < tokens; t++) {
+      int top = Math.max(1, Math.min(wordMax, tokens - t));
+      int from = tokStart[t];
+      int h1 = seedWord;
+      int done = 0;
+      for (int n = 1; n <= top; n++) {
+        int len = tokEnd[t + n - 1] - from;
+        for (; done + 4 <= len; done += 4) {
+          h1 = MurmurHash3.mixBlock(h1, b, from + done);
+        }
+        int h = MurmurHash3.finish(h1, b, from + done, len - done, len);
+        if (n == 1) {
+          wordHashes[t] = h;
+        }
+        if (n <= wordMax) {
+          s.add(h & mask, 1);
+        }
+      }
+    }
+    if (charSizes == 0) {
+      return;
+    }
     s.resetDistinct(tokens);
     for (int t = 0; t < tokens; t++) {
-      int from = s.tokStartByte[t];
-      int h = MurmurHash3.hash32(b, from, s.tokEndByte[t] - from, seedWord);
-      if (wordMax >= 1) {
-        s.add(h & mask, 1);
+      s.countDistinct(t, wordHashes[t]);
+    }
+    NgramCache cache = s.cacheFor(seedChar, mask, charMin, charMax);
+    int[] cpOff = s.cpOff;
+    for (int u = 0; u < s.distinctCount; u++) {
+      int t = s.distinctFirst[u];
+      int freq = s.distinctFreq[u];
+      int first = s.tokStartCp[t] - 1; // the leading pad space
+      int end = s.tokEndCp[t] + 1; // exclusive, after the trailing pad space
+      int len = end - first;
+      int from = tokStart[t];
+      int byteLen = tokEnd[t] - from;
+      if (len - 2 > MAX_ASCII_CHAR_NGRAM_TOKEN && byteLen == len - 2) {
+        continue; // a long all-ASCII token: a hash, id or blob, not a word
       }
-      if (charSizes > 0) {
-        s.countDistinct(t, h);
+      if (byteLen <= NgramCache.MAX_TOKEN_BYTES) {
+        int at = cache.lookupOrFill(b, from, byteLen, s.distinctHash[u], cpOff, first, end);
+        s.addAll(cache.pool, at, cache.lastCount, freq);
+      } else {
+        int[] buf = s.ngramBuffer(charSizes * len);
+        int count = charNgrams(b, cpOff, first, end, charMin, charMax, seedChar, mask, buf, 0);
+        s.addAll(buf, 0, count, freq);
       }
     }
-    for (int n = 2; n <= wordMax; n++) {
-      for (int t = 0; t + n <= tokens; t++) {
-        int from = s.tokStartByte[t];
-        int to = s.tokEndByte[t + n - 1];
-        s.add(MurmurHash3.hash32(b, from, to - from, seedWord) & mask, 1);
-      }
-    }
-    if (charSizes > 0) {
-      for (int u = 0; u < s.distinctCount; u++) {
-        int t = s.distinctFirst[u];
-        int freq = s.distinctFreq[u];
-        int first = s.tokStartCp[t] - 1; // the leading pad space
-        int end = s.tokEndCp[t] + 1; // exclusive, after the trailing pad space
-        int len = end - first;
-        if (len - 2 > MAX_ASCII_CHAR_NGRAM_TOKEN
-            && s.tokEndByte[t] - s.tokStartByte[t] == len - 2) {
-          continue; // a long all-ASCII token: a hash, id or blob, not a word
+  }
+
+  /**
+   * Writes the masked buckets of the char n-grams ({@code nMin..nMax} code points) of the padded
+   * token whose code points are {@code [first, end)} into {@code out} from {@code at}; returns the
+   * position after the last one. The n-grams that start at one code point share their leading
+   * Murmur blocks, so each start is one incremental hash (the 4- and 5-gram of an ASCII token share
+   * the first block); the buckets are those of {@link MurmurHash3#hash32(byte[], int, int, int)}.
+   */
+  static int charNgrams(
+      byte[] b,
+      int[] cpOff,
+      int first,
+      int end,
+      int nMin,
+      int nMax,
+      int seed,
+      int mask,
+      int[] out,
+      int at) {
+    for (int k = first; k + nMin <= end; k++) {
+      int p = cpOff[k];
+      int top = Math.min(nMax, end - k);
+      int h1 = seed;
+      int done = 0;
+      for (int n = nMin; n <= top; n++) {
+        int len = cpOff[k + n] - p;
+        for (; done + 4 <= len; done += 4) {
+          h1 = MurmurHash3.mixBlock(h1, b, p + done);
         }
-        for (int n = charMin; n <= charMax && n <= len; n++) {
-          for (int k = first; k + n <= end; k++) {
-            int from = cpOff[k];
-            int to = cpOff[k + n];
-            s.add(MurmurHash3.hash32(b, from, to - from, seedChar) & mask, freq);
-          }
-        }
+        out[at++] = MurmurHash3.finish(h1, b, p + done, len - done, len) & mask;
       }
     }
+    return at;
   }
 
   private void addAttribute(Scratch s, String key, String value) {
@@ -407,7 +465,7 @@ public final class Featurizer {
   // ---------------------------------------------------------------- scratch
 
   /** Per-thread buffers: the joined UTF-8 token text, offsets, and an int-to-count hash table. */
-  private static final class Scratch {
+  static final class Scratch {
     byte[] bytes = new byte[1024];
     int byteLen;
     int[] cpOff = new int[512]; // byte offset of each code point; cpOff[cpCount] = byteLen
@@ -430,7 +488,7 @@ public final class Featurizer {
     int usedCount;
     long[] packed = new long[512];
     long[] sortTmp = new long[512];
-    int[] histogram = new int[4 * 256];
+    int[] histogram = new int[1024];
 
     int[] distinctSlots = new int[256]; // distinct index + 1; 0 = empty
     int distinctMask;
@@ -438,6 +496,66 @@ public final class Featurizer {
     int[] distinctFreq = new int[128];
     int[] distinctHash = new int[128];
     int distinctCount;
+
+    int[] wordHashes = new int[128];
+    int[] ngramBuf = new int[256];
+    final NgramCache[] caches = new NgramCache[NgramCache.PER_THREAD];
+    long cacheClock;
+
+    int[] wordHashes(int tokens) {
+      if (wordHashes.length < tokens) {
+        wordHashes = new int[Math.max(tokens, wordHashes.length * 2)];
+      }
+      return wordHashes;
+    }
+
+    int[] ngramBuffer(int n) {
+      if (ngramBuf.length < n) {
+        ngramBuf = new int[Math.max(n, ngramBuf.length * 2)];
+      }
+      return ngramBuf;
+    }
+
+    /** This thread's n-gram cache for a setting: found, new, or the least recently used one. */
+    NgramCache cacheFor(int seed, int mask, int nMin, int nMax) {
+      long now = ++cacheClock;
+      NgramCache oldest = null;
+      for (int i = 0; i < caches.length; i++) {
+        NgramCache c = caches[i];
+        if (c == null) {
+          c = new NgramCache(seed, mask, nMin, nMax);
+          caches[i] = c;
+          c.lastUse = now;
+          return c;
+        }
+        if (c.isFor(seed, mask, nMin, nMax)) {
+          c.lastUse = now;
+          return c;
+        }
+        if (oldest == null || c.lastUse < oldest.lastUse) {
+          oldest = c;
+        }
+      }
+      oldest.reassign(seed, mask, nMin, nMax);
+      oldest.lastUse = now;
+      return oldest;
+    }
+
+    /** The cache for a setting if this thread has one, else null (no side effects). */
+    NgramCache existingCache(int seed, int mask, int nMin, int nMax) {
+      for (NgramCache c : caches) {
+        if (c != null && c.isFor(seed, mask, nMin, nMax)) {
+          return c;
+        }
+      }
+      return null;
+    }
+
+    void addAll(int[] buckets, int from, int count, int weight) {
+      for (int i = from, end = from + count; i < end; i++) {
+        add(buckets[i], weight);
+      }
+    }
 
     void reset() {
       byteLen = 0;
@@ -587,7 +705,7 @@ public final class Featurizer {
       int fa = tokStartByte[a];
       int fb = tokStartByte[b];
       int len = tokEndByte[a] - fa;
-      return len == tokEndByte[b] - fb && Arrays.equals(bytes, fa, fa + len, bytes, fb, fb + len);
+      return len == tokEndByte[b] - fb && NgramCache.sameBytes(bytes, fa, bytes, fb, len);
     }
 
     /** The table position (2 * slot) of {@code key}, inserted if absent. */
@@ -653,61 +771,107 @@ public final class Featurizer {
 
     /**
      * Sorts {@code a[0, n)} by the bucket in the upper 32 bits (distinct, below {@code
-     * 2^hashBits}): insertion sort when short, else an LSD radix sort with digits of at most 8 bits
-     * (3 passes of 6 bits for 2^18), branch-free where a comparison sort mispredicts about every
-     * other comparison. Returns the array that holds the result ({@code a} or the scratch copy).
+     * 2^hashBits}): insertion sort when short; else one counting-sort pass on the top bits into
+     * about one bucket per key (the buckets are hash values, so spread evenly), which leaves only
+     * the few keys that share a top-bits bucket out of order, and a final insertion sort. Should
+     * that insertion sort meet far more inversions than uniform keys give, it falls back to an LSD
+     * radix sort. Returns the array that holds the result ({@code a} or the scratch copy).
      */
     long[] sortByIndex(long[] a, int n, int hashBits) {
       if (n < 48) {
-        for (int i = 1; i < n; i++) {
-          long x = a[i];
-          int j = i - 1;
-          while (j >= 0 && a[j] > x) {
-            a[j + 1] = a[j];
-            j--;
-          }
-          a[j + 1] = x;
-        }
+        insertionSort(a, 0, n, Long.MAX_VALUE);
         return a;
       }
-      int passes = (hashBits + 7) >>> 3;
-      int digit = (hashBits + passes - 1) / passes;
-      int radix = 1 << digit;
-      int dmask = radix - 1;
+      int bits = Math.min(hashBits, 32 - Integer.numberOfLeadingZeros(n - 1)); // 2^bits >= n
+      int radix = 1 << bits;
+      int shift = 32 + hashBits - bits;
+      if (histogram.length < radix + 1) {
+        histogram = new int[radix + 1];
+      }
       int[] h = histogram;
-      Arrays.fill(h, 0, 4 * radix, 0);
-      // all four digit histograms in one read, unrolled (unused passes count into their bucket 0)
-      int d2 = 2 * digit;
-      int d3 = 3 * digit;
-      int r2 = 2 * radix;
-      int r3 = 3 * radix;
+      Arrays.fill(h, 0, radix, 0);
       for (int i = 0; i < n; i++) {
-        int key = (int) (a[i] >>> 32);
-        h[key & dmask]++;
-        h[radix + ((key >>> digit) & dmask)]++;
-        h[r2 + ((key >>> d2) & dmask)]++;
-        h[r3 + ((key >>> d3) & dmask)]++;
+        h[(int) (a[i] >>> shift)]++;
+      }
+      int sum = 0;
+      for (int d = 0; d < radix; d++) {
+        int c = h[d];
+        h[d] = sum;
+        sum += c;
       }
       if (sortTmp.length < n) {
         sortTmp = new long[Math.max(n, sortTmp.length * 2)];
       }
-      long[] src = a;
       long[] dst = sortTmp;
+      for (int i = 0; i < n; i++) {
+        long x = a[i];
+        dst[h[(int) (x >>> shift)]++] = x;
+      }
+      if (insertionSort(dst, 0, n, 8L * n + 64)) {
+        return dst;
+      }
+      return radixSort(dst, n, hashBits);
+    }
+
+    /**
+     * Insertion sort of {@code a[from, to)}; gives up (false, the array still a permutation) once
+     * more than {@code maxMoves} elements were moved.
+     */
+    private static boolean insertionSort(long[] a, int from, int to, long maxMoves) {
+      long moves = 0;
+      for (int i = from + 1; i < to; i++) {
+        long x = a[i];
+        if (a[i - 1] <= x) {
+          continue;
+        }
+        int j = i - 1;
+        while (j >= from && a[j] > x) {
+          a[j + 1] = a[j];
+          j--;
+        }
+        a[j + 1] = x;
+        moves += i - j;
+        if (moves > maxMoves) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /**
+     * LSD radix sort of {@code a[0, n)} by the upper 32 bits, digits of at most 8 bits; returns the
+     * array that holds the result.
+     */
+    private long[] radixSort(long[] a, int n, int hashBits) {
+      int passes = (hashBits + 7) >>> 3;
+      int digit = (hashBits + passes - 1) / passes;
+      int radix = 1 << digit;
+      int dmask = radix - 1;
+      long[] other = a == sortTmp ? packed : sortTmp;
+      if (other.length < n) {
+        other = new long[n];
+      }
+      if (histogram.length < radix) {
+        histogram = new int[radix];
+      }
+      int[] h = histogram;
+      long[] src = a;
+      long[] dst = other;
       for (int p = 0; p < passes; p++) {
-        int base = p * radix;
         int shiftBits = 32 + p * digit;
-        if (h[base + (int) ((src[0] >>> shiftBits) & dmask)] == n) {
-          continue; // every key has the same digit here: nothing to do
+        Arrays.fill(h, 0, radix, 0);
+        for (int i = 0; i < n; i++) {
+          h[(int) ((src[i] >>> shiftBits) & dmask)]++;
         }
         int sum = 0;
         for (int d = 0; d < radix; d++) {
-          int c = h[base + d];
-          h[base + d] = sum;
+          int c = h[d];
+          h[d] = sum;
           sum += c;
         }
         for (int i = 0; i < n; i++) {
           long x = src[i];
-          dst[h[base + (int) ((x >>> shiftBits) & dmask)]++] = x;
+          dst[h[(int) ((x >>> shiftBits) & dmask)]++] = x;
         }
         long[] swap = src;
         src = dst;
