@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,10 +24,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the later partition/offset), and a version trained on the event when any feedback record of the
  * id lies in its (or an ancestor's) training set; undecodable records and tombstones are skipped.
  *
- * <p>Every task holds the whole index, so the client uses it only while {@code feedback} holds at
- * most {@code backtest.local.join.max.labels} records (about 200 bytes of heap per labelled id per
- * task); beyond that the job joins labels by key as before. The read stops at the end offsets the
- * client saw, so every task sees the same labels.
+ * <p>Every JVM running scoring tasks holds the whole index (read once, shared by its tasks: {@link
+ * #acquire}), so the client uses it only while {@code feedback} holds at most {@code
+ * backtest.local.join.max.labels} records (about 200 bytes of heap per labelled id); beyond that
+ * the job joins labels by key as before. The read stops at the end offsets the client saw, so every
+ * task sees the same labels.
  */
 public final class LabelIndex {
 
@@ -70,6 +73,59 @@ public final class LabelIndex {
 
   LabelIndex(BacktestPlan plan) {
     this.plan = plan;
+  }
+
+  /** Indexes being read or in use in this JVM, by (spec, plan), with their users. */
+  private static final Map<List<Object>, Shared> SHARED = new HashMap<>();
+
+  private static final class Shared {
+    final CompletableFuture<LabelIndex> index = new CompletableFuture<>();
+    int users;
+  }
+
+  /**
+   * The index of (spec, plan), read by the first task of this JVM that asks and shared with the
+   * others (the slots of a TaskManager, the MiniCluster's tasks) until the last one {@link
+   * #release}s it: one read and one copy in memory per JVM instead of one per task. The index is
+   * not changed once read, so tasks may share it.
+   */
+  public static LabelIndex acquire(Spec spec, BacktestPlan plan) {
+    List<Object> key = List.of(spec, plan);
+    Shared s;
+    boolean reader;
+    synchronized (SHARED) {
+      s = SHARED.computeIfAbsent(key, k -> new Shared());
+      reader = s.users++ == 0;
+    }
+    try {
+      if (reader) {
+        try {
+          s.index.complete(read(spec, plan));
+        } catch (RuntimeException | Error e) {
+          s.index.completeExceptionally(e);
+          throw e;
+        }
+      }
+      try {
+        return s.index.join();
+      } catch (CompletionException e) {
+        throw new IllegalStateException("reading the labels failed in another task", e.getCause());
+      }
+    } catch (RuntimeException | Error e) {
+      release(spec, plan); // not the caller's to give back: it gets no index
+      throw e;
+    }
+  }
+
+  /** Gives back what {@link #acquire} returned; the last user frees it. */
+  public static void release(Spec spec, BacktestPlan plan) {
+    List<Object> key = List.of(spec, plan);
+    synchronized (SHARED) {
+      Shared s = SHARED.get(key);
+      if (s != null && --s.users <= 0) {
+        SHARED.remove(key);
+      }
+    }
   }
 
   /** Reads the labels {@code spec} names. */

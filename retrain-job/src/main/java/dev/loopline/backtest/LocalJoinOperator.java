@@ -7,7 +7,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * from a {@link LabelIndex} the task reads first: the backtest without served predictions needs no
  * shuffle of the events at all. Emits one {@link BacktestRow} per labelled, non-forgotten event
  * and, at the end, one row per kind (forgotten or not) counting the task's other events, which is
- * all the report keeps of them.
+ * all the report keeps of them. An id replayed twice counts once ({@link SeenIds}; {@code events}
+ * is keyed by id, so both copies reach the same task).
  */
 public class LocalJoinOperator extends ScoringOperator<BacktestRow> {
 
@@ -15,6 +16,7 @@ public class LocalJoinOperator extends ScoringOperator<BacktestRow> {
 
   private final LabelIndex.Spec labels;
   private transient LabelIndex index;
+  private transient SeenIds seen;
   private transient long unlabelled;
   private transient long forgotten;
 
@@ -26,7 +28,8 @@ public class LocalJoinOperator extends ScoringOperator<BacktestRow> {
   @Override
   public void open() throws Exception {
     super.open();
-    index = LabelIndex.read(labels, plan);
+    index = LabelIndex.acquire(labels, plan);
+    seen = new SeenIds();
     unlabelled = 0;
     forgotten = 0;
   }
@@ -38,6 +41,9 @@ public class LocalJoinOperator extends ScoringOperator<BacktestRow> {
 
   @Override
   protected void scored(BacktestRecord r) {
+    if (!seen.add(r.eventId)) {
+      return; // an id replayed twice is one event, as in the keyed join (which keeps one copy)
+    }
     boolean gone = plan.forgotten().contains(r.eventId);
     if (!index.resolve(r)) {
       if (gone) {
@@ -65,5 +71,14 @@ public class LocalJoinOperator extends ScoringOperator<BacktestRow> {
       row.forgotten = gone;
       output.collect(new StreamRecord<>(row));
     }
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (index != null) {
+      index = null;
+      LabelIndex.release(labels, plan);
+    }
+    super.close();
   }
 }

@@ -31,7 +31,7 @@ public class ScoreOperator extends ScoringOperator<BacktestRecord> {
   @Override
   public void open() throws Exception {
     super.open();
-    index = labels == null ? null : LabelIndex.read(labels, plan);
+    index = labels == null ? null : LabelIndex.acquire(labels, plan);
   }
 
   @Override
@@ -45,5 +45,14 @@ public class ScoreOperator extends ScoringOperator<BacktestRecord> {
       index.resolve(r);
     }
     output.collect(new StreamRecord<>(r));
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (index != null) {
+      index = null;
+      LabelIndex.release(labels, plan);
+    }
+    super.close();
   }
 }

@@ -126,4 +126,22 @@ class LabelIndexTest {
     assertThat(row.probs).containsExactly(0.9f, 0.1f, 0.8f, 0.2f);
     assertThat(row.count).isEqualTo(1);
   }
+
+  @Test
+  void tasksOfOneJvmShareOneIndexUntilTheLastLetsGo() {
+    // no records to read (end offsets 0): no broker needed
+    LabelIndex.Spec spec =
+        new LabelIndex.Spec("feedback", Map.of(), Map.<String, Object>of(), Map.of(0, 0L));
+    LabelIndex a = LabelIndex.acquire(spec, plan);
+    LabelIndex b = LabelIndex.acquire(spec, plan);
+    assertThat(b).isSameAs(a);
+    assertThat(a.size()).isZero();
+    LabelIndex.release(spec, plan);
+    assertThat(LabelIndex.acquire(spec, plan)).as("still held by one task").isSameAs(a);
+    LabelIndex.release(spec, plan);
+    LabelIndex.release(spec, plan);
+    LabelIndex c = LabelIndex.acquire(spec, plan);
+    assertThat(c).as("all gave it back: read anew").isNotSameAs(a);
+    LabelIndex.release(spec, plan);
+  }
 }
