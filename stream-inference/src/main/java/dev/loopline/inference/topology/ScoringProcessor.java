@@ -37,8 +37,8 @@ import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
  */
 final class ScoringProcessor implements Processor<String, Event, String, Encoded> {
 
-  /** A buffered event and the context it arrived with. */
-  record Pending(Record<String, Event> record, ProcessorRecordContext context, long arrivedMs) {}
+  /** A buffered event and the context (timestamp, headers, source offset) it arrived with. */
+  record Pending(Event event, ProcessorRecordContext context, long arrivedMs) {}
 
   private final String storeName;
   private final Models models;
@@ -50,6 +50,7 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
   private final int maxBatch;
   private final long maxWaitMs;
   private final PredictionEncoder encoder;
+  private final String predictionsTopic;
 
   /**
    * Route topic per label: {@link Topics#routed} slugs the label with two regular expressions,
@@ -83,6 +84,7 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     this.maxBatch = maxBatch;
     this.maxWaitMs = maxWaitMs;
     this.encoder = encoder;
+    this.predictionsTopic = topics.predictions();
   }
 
   @Override
@@ -105,7 +107,7 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     ProcessorRecordContext light =
         new ProcessorRecordContext(
             rc.timestamp(), rc.offset(), rc.partition(), rc.topic(), rc.headers());
-    buffer.add(new Pending(record, light, context.currentSystemTimeMs()));
+    buffer.add(new Pending(record.value(), light, context.currentSystemTimeMs()));
     metrics.pendingDelta(1);
     if (buffer.size() >= maxBatch) {
       flush("size");
@@ -142,8 +144,8 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     List<String> texts = new ArrayList<>(batch.size());
     List<Map<String, String>> attrs = new ArrayList<>(batch.size());
     for (Pending p : batch) {
-      texts.add(p.record().value().getText());
-      attrs.add(p.record().value().getAttributes());
+      texts.add(p.event().getText());
+      attrs.add(p.event().getAttributes());
     }
     long t0 = System.nanoTime();
     float[][] probs = model.featurizeAndPredict(texts, attrs);
@@ -154,18 +156,19 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     List<String> labels = model.labels();
     for (int i = 0; i < batch.size(); i++) {
       Pending p = batch.get(i);
-      Event e = p.record().value();
+      Event e = p.event();
       Decision d = policy.decide(labels, probs[i], e.getId());
       String route =
           d.autoRoute()
               ? routedTopics.computeIfAbsent(d.routeLabel(), topics::routed)
               : topics.triage();
-      Prediction out =
-          prediction(model, e, probs[i], d, route, false, perRecordMicros, batch.size(), scoredAt);
+      PredictionEncoder.Scored out =
+          new PredictionEncoder.Scored(
+              model, e, probs[i], d, route, false, perRecordMicros, batch.size(), scoredAt);
       // One Avro encoding serves both copies when the two topics share the writer schema id.
-      Encoded logged = encoder.encode(topics.predictions(), out);
-      forward(p, out.getEventId(), logged, ScoringTopology.PREDICTIONS_SINK);
-      forward(p, out.getEventId(), encoder.reuse(route, out, logged), ScoringTopology.ROUTE_SINK);
+      Encoded logged = encoder.encode(predictionsTopic, out);
+      forward(p, e.getId(), logged);
+      forward(p, e.getId(), encoder.reuse(route, out, logged));
       metrics.decision(route, d.action());
     }
   }
@@ -177,7 +180,7 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     }
     List<Pending> sample = new ArrayList<>();
     for (Pending p : batch) {
-      if (ShadowSampler.sampled(p.record().value().getId(), rate)) {
+      if (ShadowSampler.sampled(p.event().getId(), rate)) {
         sample.add(p);
       }
     }
@@ -192,8 +195,8 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
       List<String> texts = new ArrayList<>(sample.size());
       List<Map<String, String>> attrs = new ArrayList<>(sample.size());
       for (Pending p : sample) {
-        texts.add(p.record().value().getText());
-        attrs.add(p.record().value().getAttributes());
+        texts.add(p.event().getText());
+        attrs.add(p.event().getAttributes());
       }
       long t0 = System.nanoTime();
       float[][] probs = shadow.featurizeAndPredict(texts, attrs);
@@ -201,12 +204,12 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
       Instant scoredAt = clock.instant();
       for (int i = 0; i < sample.size(); i++) {
         Pending p = sample.get(i);
-        Event e = p.record().value();
+        Event e = p.event();
         Decision d = policy.decide(shadow.labels(), probs[i], e.getId());
-        Prediction out =
-            prediction(shadow, e, probs[i], d, "", true, perRecordMicros, sample.size(), scoredAt);
-        forward(
-            p, out.getEventId(), encoder.encode(topics.shadow(), out), ScoringTopology.SHADOW_SINK);
+        PredictionEncoder.Scored out =
+            new PredictionEncoder.Scored(
+                shadow, e, probs[i], d, "", true, perRecordMicros, sample.size(), scoredAt);
+        forward(p, e.getId(), encoder.encode(topics.shadow(), out));
       }
       metrics.shadow(sample.size());
     } finally {
@@ -215,16 +218,18 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
   }
 
   /**
-   * Forwards with the buffered record's own context and this processor as the current node: on the
-   * commit path Kafka Streams has neither set.
+   * Forwards to the one sink (which writes to {@link Encoded#topic()}) with the buffered record's
+   * own context, timestamp and headers and this processor as the current node: on the commit path
+   * Kafka Streams has neither set.
    */
-  private void forward(Pending p, String key, Encoded value, String child) {
+  private void forward(Pending p, String key, Encoded value) {
     ProcessorRecordContext previousContext = internal.recordContext();
     ProcessorNode<?, ?, ?, ?> previousNode = internal.currentNode();
-    internal.setRecordContext(p.context());
+    ProcessorRecordContext rc = p.context();
+    internal.setRecordContext(rc);
     internal.setCurrentNode(node);
     try {
-      context.forward(p.record().withKey(key).withValue(value), child);
+      context.forward(new Record<>(key, value, rc.timestamp(), rc.headers()));
     } finally {
       internal.setRecordContext(previousContext);
       internal.setCurrentNode(previousNode);

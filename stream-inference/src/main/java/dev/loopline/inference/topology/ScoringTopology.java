@@ -23,9 +23,9 @@ public final class ScoringTopology {
   public static final String SOURCE = "events-source";
   public static final String SCORER = "scorer";
   public static final String BUFFER_STORE = "scoring-batch-buffer";
-  public static final String PREDICTIONS_SINK = "predictions-sink";
-  public static final String ROUTE_SINK = "route-sink";
-  public static final String SHADOW_SINK = "shadow-sink";
+
+  /** The one sink: {@code predictions}, the routes and {@code predictions.shadow}. */
+  public static final String SINK = "predictions-sink";
 
   private ScoringTopology() {}
 
@@ -58,11 +58,9 @@ public final class ScoringTopology {
                 new PredictionEncoder(predictionSerde.serializer())),
         SOURCE);
     t.addStateStore(CommitFlushedBuffer.<ScoringProcessor.Pending>builder(BUFFER_STORE), SCORER);
-    // The processor hands over predictions already encoded (once for predictions and route).
-    t.addSink(PREDICTIONS_SINK, topics.predictions(), keys.serializer(), Encoded.BYTES, SCORER);
-    t.addSink(
-        ROUTE_SINK, (key, value, ctx) -> value.topic(), keys.serializer(), Encoded.BYTES, SCORER);
-    t.addSink(SHADOW_SINK, topics.shadow(), keys.serializer(), Encoded.BYTES, SCORER);
+    // The processor hands over predictions already encoded (once for predictions and route), each
+    // with its topic: one sink serves all outputs, so a forward needs no lookup of a child by name.
+    t.addSink(SINK, (key, value, ctx) -> value.topic(), keys.serializer(), Encoded.BYTES, SCORER);
     return t;
   }
 }

@@ -82,7 +82,7 @@ class ScoringTopologyTest {
     LooplineConfig config = LooplineConfig.of(all);
     models.serving().swap(new ServingModel(scorer, T0));
     Map<String, Object> serdeProps = config.clientAndSerdeProps();
-    eventSerde = AvroSerdes.specific(Event.class, serdeProps, false);
+    eventSerde = EventDecoder.serde(serdeProps);
     predictionSerde = AvroSerdes.specific(Prediction.class, serdeProps, false);
     var topology =
         ScoringTopology.build(
