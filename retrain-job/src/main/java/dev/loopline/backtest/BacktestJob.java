@@ -116,10 +116,17 @@ public final class BacktestJob {
                   .uid("to-label"));
     }
     if (predictions != null) {
-      all =
-          all.union(
-              env.fromSource(predictions, WatermarkStrategy.noWatermarks(), "predictions")
-                  .uid("predictions-source"));
+      DataStream<BacktestRecord> served =
+          env.fromSource(predictions, WatermarkStrategy.noWatermarks(), "predictions")
+              .uid("predictions-source");
+      if (labels != null) {
+        served =
+            served
+                .map(new ServedStripFunction(plan, labels), type)
+                .name("strip-unlabelled-served")
+                .uid("strip-unlabelled-served");
+      }
+      all = all.union(served);
     }
     return all.keyBy(r -> JoinFunction.key(r.eventId), Types.LONG)
         .process(new JoinFunction(plan), rowType)

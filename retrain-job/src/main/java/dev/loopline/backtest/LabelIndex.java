@@ -219,6 +219,11 @@ public final class LabelIndex {
     return byId.size();
   }
 
+  /** Whether the id has a label that counts: labelled and not forgotten. */
+  boolean usable(String eventId) {
+    return !plan.forgotten().contains(eventId) && byId.containsKey(eventId);
+  }
+
   /**
    * Sets {@code r}'s label, source and trained mask from the index and marks it resolved; events
    * without a usable label (none, or forgotten) keep only what the report counts of them.

@@ -96,6 +96,10 @@ class LabelIndexTest {
   void unlabelledAndForgottenEventsKeepOnlyWhatTheReportCounts() {
     LabelIndex index = new LabelIndex(plan);
     index.add("gone", "A", "TRIAGE", 50, 1, 1);
+    index.add("kept", "A", "TRIAGE", 50, 1, 2);
+    assertThat(index.usable("kept")).isTrue();
+    assertThat(index.usable("gone")).as("forgotten").isFalse();
+    assertThat(index.usable("unlabelled")).isFalse();
     for (String id : List.of("gone", "unlabelled")) {
       BacktestRecord r = event(id);
       assertThat(index.resolve(r)).as(id).isFalse();
