@@ -55,6 +55,19 @@ public final class Featurizer {
     }
   }
 
+  /** ASCII char to its token byte: letters lower-cased, digits {@code 0}; 0 for separators. */
+  private static final byte[] ASCII_WORD = new byte[128];
+
+  static {
+    for (int c = 'a'; c <= 'z'; c++) {
+      ASCII_WORD[c] = (byte) c;
+      ASCII_WORD[c - 32] = (byte) c;
+    }
+    for (int c = '0'; c <= '9'; c++) {
+      ASCII_WORD[c] = '0';
+    }
+  }
+
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private final FeaturizerSpec spec;
@@ -211,22 +224,36 @@ public final class Featurizer {
     for (int i = 0; i < n && budget > 0; ) {
       int cp = text.charAt(i);
       if (cp < 0x80) {
-        i++;
-        if (cp >= 'A' && cp <= 'Z') {
-          cp += 32;
-        }
-        if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) {
-          if (cp <= '9') {
-            cp = '0';
-          }
+        int m = ASCII_WORD[cp];
+        if (m != 0) {
           if (!inWord) {
             s.startToken();
             inWord = true;
           }
-          s.appendCodePoint(cp);
-          budget--;
+          // the whole run of ASCII letters and digits (ensureText made room for it)
+          byte[] bytes = s.bytes;
+          int[] cpOff = s.cpOff;
+          int bl = s.byteLen;
+          int cc = s.cpCount;
+          while (true) {
+            cpOff[cc++] = bl;
+            bytes[bl++] = (byte) m;
+            budget--;
+            i++;
+            if (i >= n || budget <= 0) {
+              break;
+            }
+            int c = text.charAt(i);
+            if (c >= 0x80 || (m = ASCII_WORD[c]) == 0) {
+              break;
+            }
+          }
+          cpOff[cc] = bl;
+          s.byteLen = bl;
+          s.cpCount = cc;
           pendingSep = false;
         } else {
+          i++;
           if (inWord) {
             s.endToken();
             inWord = false;
@@ -309,8 +336,11 @@ public final class Featurizer {
     int charMax = spec.charNgramMax();
     int charSizes = charMin <= 0 ? 0 : charMax - charMin + 1;
     int wordMax = spec.wordNgramMax();
+    // The insertions are at most this many, but repeated words and n-grams make the distinct
+    // buckets far fewer (an e-mail: ~1,500 of a bound of ~19,000): start the table for at most
+    // 1,024 and let it grow, so it stays a few times the real count and in the CPU caches.
     long bound = (long) tokens * wordMax + (long) (s.cpCount + tokens) * charSizes;
-    s.ensureTable(bound);
+    s.ensureTable(Math.min(bound, 1024));
     byte[] b = s.bytes;
     int[] tokStart = s.tokStartByte;
     int[] tokEnd = s.tokEndByte;
@@ -573,8 +603,9 @@ public final class Featurizer {
     }
 
     void ensureText(int chars) {
-      // chars of text -> at most 4 UTF-8 bytes each (plus separators, at most one per char)
-      int needBytes = chars * 4 + 8;
+      // chars of text -> at most 4 UTF-8 bytes each, plus a separator byte per token (at most
+      // one per char): the ASCII runs in tokenize write without checking
+      int needBytes = chars * 5 + 16;
       if (bytes.length < needBytes) {
         bytes = new byte[needBytes];
       }
@@ -624,7 +655,10 @@ public final class Featurizer {
       return Utf8.putString(attrBytes, p, value, true);
     }
 
-    /** Makes room for {@code more} further insertions at load factor at most 1/2. */
+    /**
+     * Makes room for {@code more} further insertions at load factor at most 1/2 (insert also grows
+     * the table when it reaches that load).
+     */
     void ensureTable(long more) {
       long need = (usedCount + more) * 2;
       if (need <= cap) {
@@ -653,12 +687,14 @@ public final class Featurizer {
       usedCount = 0;
       for (int i = 0; i < n; i++) {
         long p = packed[i];
-        table[insert((int) (p >>> 32)) + 1] += (int) p;
+        int at = insert((int) (p >>> 32));
+        table[at + 1] += (int) p;
       }
     }
 
     void add(int bucket, int weight) {
-      table[insert(bucket + 1) + 1] += weight;
+      int at = insert(bucket + 1); // first: insert may replace the table when it grows
+      table[at + 1] += weight;
     }
 
     /** Prepares the distinct-token table for up to {@code tokens} tokens. */
@@ -719,6 +755,11 @@ public final class Featurizer {
           return slot << 1;
         }
         if (k == 0) {
+          if (usedCount * 2 >= cap) {
+            ensureTable(
+                1); // keep the load at most 1/2 (the table starts small: see addTextFeatures)
+            return insert(key);
+          }
           t[slot << 1] = key;
           if (usedCount == used.length) {
             used = Arrays.copyOf(used, used.length * 2);

@@ -199,10 +199,9 @@ final class TextCleaner {
     boolean noGt = false;
     boolean noCommentEnd = false;
     while (i < n && !noGt) {
-      char c = s.charAt(i);
-      if (c != '<' || i + 1 >= n) {
-        i++;
-        continue;
+      i = s.indexOf('<', i); // the intrinsic scan, not a char-by-char loop
+      if (i < 0 || i + 1 >= n) {
+        break;
       }
       char d = s.charAt(i + 1);
       boolean tagStart = d == '/' || d == '!' || d == '?' || Character.isLetter(d);
