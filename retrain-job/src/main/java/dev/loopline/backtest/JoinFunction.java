@@ -11,7 +11,9 @@ import org.apache.flink.util.Collector;
  * later offset: the feedback topic's own rule), the prediction that actually served it (the latest
  * non-shadow one), and the leakage guard's verdict: a version trained on the event when any
  * feedback record of the id lies in its (or an ancestor's) training set. Ids with no replayed event
- * (labels of other time ranges) emit nothing.
+ * (labels of other time ranges) emit nothing. With the local label join ({@link LabelIndex}) the
+ * scoring task has joined the label already ({@link BacktestRecord#resolved}) and only served
+ * predictions meet the event here.
  *
  * <p>Keyed by {@link #key}, a 64-bit hash of the id: the BATCH shuffle sorts fixed 8-byte keys
  * instead of variable-length strings (the sort was a fifth of the job's CPU). Distinct ids that
