@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The optimized featurizer (n-gram cache, incremental hashing) against the frozen {@link
- * FeaturizerV1Reference}, bit for bit: many specs, random text of every kind, cache hits and
- * misses, hash collisions, eviction, ring wrap-around, several specs on one thread, many threads.
+ * The optimized featurizer (n-gram cache, incremental hashing, bucket sort) against {@link
+ * NaiveFeaturizer}, a plain implementation of the spec, bit for bit: many specs, random text of
+ * every kind, budgets and caps, attributes, cache hits and misses, hash collisions, eviction, ring
+ * wrap-around, several specs on one thread, many threads.
  */
 class FeaturizerEquivalenceTest {
 
@@ -118,7 +119,7 @@ class FeaturizerEquivalenceTest {
     Map<String, String> attrs = Map.of("tier", "Gold", "amount", "129.99");
     for (FeaturizerSpec spec : specs()) {
       Featurizer f = new Featurizer(spec);
-      FeaturizerV1Reference ref = new FeaturizerV1Reference(spec);
+      NaiveFeaturizer ref = new NaiveFeaturizer(spec);
       for (int pass = 0; pass < 2; pass++) {
         for (String t : texts) {
           assertBitIdentical(f.featurize(t, attrs), ref.featurize(t, attrs), t);
@@ -136,7 +137,7 @@ class FeaturizerEquivalenceTest {
   @Test
   void matchesTheReferenceOnTheGoldenCorpusAndTokensAroundTheCachedLength() {
     Featurizer f = new Featurizer(BASE);
-    FeaturizerV1Reference ref = new FeaturizerV1Reference(BASE);
+    NaiveFeaturizer ref = new NaiveFeaturizer(BASE);
     List<String> texts = new ArrayList<>(GoldenCorpus.TEXTS);
     for (int len = 1; len <= 45; len++) {
       texts.add("x".repeat(len) + " " + "\u00e9".repeat(len) + " " + "\u6211".repeat(len));
@@ -164,7 +165,7 @@ class FeaturizerEquivalenceTest {
             spec(10, 1, 3, 5, 1));
     assertThat(specs.size()).isGreaterThan(NgramCache.PER_THREAD);
     List<Featurizer> fs = specs.stream().map(Featurizer::new).toList();
-    List<FeaturizerV1Reference> refs = specs.stream().map(FeaturizerV1Reference::new).toList();
+    List<NaiveFeaturizer> refs = specs.stream().map(NaiveFeaturizer::new).toList();
     List<String> texts = corpus(2, 150);
     Random r = new Random(3);
     for (int round = 0; round < 3; round++) {
@@ -196,7 +197,7 @@ class FeaturizerEquivalenceTest {
     }
     assertThat(pairs).hasSizeGreaterThan(2);
     Featurizer f = new Featurizer(BASE);
-    FeaturizerV1Reference ref = new FeaturizerV1Reference(BASE);
+    NaiveFeaturizer ref = new NaiveFeaturizer(BASE);
     for (String[] p : pairs) {
       assertThat(p[0]).isNotEqualTo(p[1]);
       assertThat(MurmurHash3.hash32(p[0], seedWord)).isEqualTo(MurmurHash3.hash32(p[1], seedWord));
@@ -234,7 +235,7 @@ class FeaturizerEquivalenceTest {
       }
     }
     Featurizer f = new Featurizer(BASE);
-    FeaturizerV1Reference ref = new FeaturizerV1Reference(BASE);
+    NaiveFeaturizer ref = new NaiveFeaturizer(BASE);
     Random r = new Random(4);
     for (int round = 0; round < 20; round++) {
       List<String> order = new ArrayList<>(sameSet);
@@ -275,8 +276,8 @@ class FeaturizerEquivalenceTest {
     FeaturizerSpec other = spec(16, 2, 3, 5, 99);
     Featurizer a = new Featurizer(BASE);
     Featurizer b = new Featurizer(other);
-    FeaturizerV1Reference refA = new FeaturizerV1Reference(BASE);
-    FeaturizerV1Reference refB = new FeaturizerV1Reference(other);
+    NaiveFeaturizer refA = new NaiveFeaturizer(BASE);
+    NaiveFeaturizer refB = new NaiveFeaturizer(other);
     List<SparseVector> expectA = texts.stream().map(refA::featurize).toList();
     List<SparseVector> expectB = texts.stream().map(refB::featurize).toList();
     ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -320,7 +321,83 @@ class FeaturizerEquivalenceTest {
       int off = data.length == 0 ? 0 : r.nextInt(data.length);
       int len = data.length - off;
       assertThat(MurmurHash3.hash32(data, off, len, seed))
-          .isEqualTo(MurmurHash3V1Reference.hash32(data, off, len, seed));
+          .isEqualTo(NaiveFeaturizer.murmur3(data, off, len, seed));
+    }
+  }
+
+  @Test
+  void theOraclesMurmurMatchesPublishedVectors() {
+    // the vectors of MurmurHash3Test: the oracle's hash is checked independently of production
+    assertThat(NaiveFeaturizer.murmur3(new byte[0], 1)).isEqualTo(0x514e28b7);
+    assertThat(NaiveFeaturizer.murmur3("hello".getBytes(StandardCharsets.UTF_8), 0))
+        .isEqualTo(0x248bfa47);
+    assertThat(NaiveFeaturizer.murmur3("abc".getBytes(StandardCharsets.UTF_8), 0))
+        .isEqualTo(0xb3dd93fa);
+    assertThat(NaiveFeaturizer.murmur3("abcd".getBytes(StandardCharsets.UTF_8), 0))
+        .isEqualTo(0x43ed676a);
+    byte[] fox = "The quick brown fox jumps over the lazy dog".getBytes(StandardCharsets.UTF_8);
+    assertThat(NaiveFeaturizer.murmur3(fox, 0x9747b28c)).isEqualTo(0x2fa826cd);
+  }
+
+  @Test
+  void tokensBudgetsAndCapsMatchTheOracle() {
+    List<String> texts = new ArrayList<>(corpus(9, 200));
+    texts.add("a".repeat(69) + "\ud83d\ude00" + "b"); // the raw cap (10 x 7) inside a pair
+    texts.add("ab" + ",;  ".repeat(30) + "cd ef gh ij kl"); // a separator run counts once
+    texts.add("\u00ad\u200b".repeat(40) + "word \u0301mark e\u0301t\u00e9 \u2460 \u216b x");
+    texts.add("\ud83d\ude21\ud83d\ude21abc\ud83d\ude21 \u0663\u0664 \uff41\uff42 \u0130i\u0307");
+    for (int maxChars : new int[] {1, 2, 7, 13, 64, 300}) {
+      FeaturizerSpec spec = new FeaturizerSpec(1, 20, 3, 1, 4, maxChars, List.of(), 17, true, true);
+      Featurizer f = new Featurizer(spec);
+      NaiveFeaturizer ref = new NaiveFeaturizer(spec);
+      for (String t : texts) {
+        assertThat(f.tokens(t)).as(t).isEqualTo(ref.tokens(t));
+        assertBitIdentical(f.featurize(t), ref.featurize(t), t);
+      }
+    }
+    Featurizer f = new Featurizer(BASE);
+    assertThat(f.tokens("Stra\u00dfe 42 \ud83d\ude00x"))
+        .containsExactly("stra\u00dfe", "00", "\ud83d\ude00", "x");
+  }
+
+  @Test
+  void attributesMatchTheOracle() {
+    String longValue = "v".repeat(255) + "\ud83d\ude00tail"; // the 256-char cap inside a pair
+    List<String> values =
+        List.of(
+            "Gold",
+            " gold\t",
+            "129.99",
+            "-007.50",
+            "+3",
+            "5.",
+            ".5",
+            ".",
+            "-",
+            "",
+            "1e5",
+            "12345678901234567890123",
+            "\uff11\uff12",
+            "\u0130NCE",
+            "Stra\u00dfe",
+            "\ud800x",
+            longValue,
+            "a=b",
+            "\u0663");
+    FeaturizerSpec filtered =
+        new FeaturizerSpec(1, 16, 2, 3, 5, 300, List.of("tier", "k\ud800"), 5, false, false);
+    for (FeaturizerSpec spec : List.of(BASE, filtered, spec(8, 1, 0, 0, 3))) {
+      Featurizer f = new Featurizer(spec);
+      NaiveFeaturizer ref = new NaiveFeaturizer(spec);
+      for (String v : values) {
+        for (String key : List.of("tier", "Amount", "k\ud800")) {
+          Map<String, String> attrs = new java.util.HashMap<>();
+          attrs.put(key, v);
+          attrs.put("other", null);
+          assertBitIdentical(f.featurize("x y", attrs), ref.featurize("x y", attrs), key + v);
+          assertBitIdentical(f.featurize(null, attrs), ref.featurize(null, attrs), key + v);
+        }
+      }
     }
   }
 }
