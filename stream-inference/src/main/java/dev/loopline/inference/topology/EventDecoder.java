@@ -26,7 +26,10 @@ import org.apache.kafka.common.serialization.Serdes;
  * app's one stream thread, mostly in its per-field resolution machinery.
  *
  * <p>The layout of a schema id is decided once, from the writer schema fetched from the registry by
- * id (the same call the fallback makes). Thread-safe: one instance serves every stream thread.
+ * id (the same call the fallback makes). The fast path builds the {@code Event} class this was
+ * compiled against; when another {@code Event} class is loaded (an old generation's v1 class ahead
+ * on the classpath, as in the rolling-upgrade test), every record goes to the fallback.
+ * Thread-safe: one instance serves every stream thread.
  */
 public final class EventDecoder implements Deserializer<Event> {
 
@@ -40,10 +43,22 @@ public final class EventDecoder implements Deserializer<Event> {
   private final RegistryClient client;
   private final Deserializer<Event> fallback;
   private final Map<Integer, Layout> layouts = new ConcurrentHashMap<>();
+  private volatile boolean fast;
 
   public EventDecoder(RegistryClient client, Deserializer<Event> fallback) {
+    this(client, fallback, Event.getClassSchema());
+  }
+
+  /** With the loaded {@code Event} class's schema: the fast path only if it is the v2 layout. */
+  EventDecoder(RegistryClient client, Deserializer<Event> fallback, Schema loadedEvent) {
     this.client = client;
     this.fallback = fallback;
+    this.fast = layoutOf(loadedEvent) == Layout.V2;
+  }
+
+  /** Whether records with a known layout are decoded by hand (false: all go to the fallback). */
+  boolean fast() {
+    return fast;
   }
 
   /**
@@ -64,7 +79,7 @@ public final class EventDecoder implements Deserializer<Event> {
 
   @Override
   public Event deserialize(String topic, byte[] data) {
-    if (data == null || data.length < 5 || data[0] != 0) {
+    if (!fast || data == null || data.length < 5 || data[0] != 0) {
       return fallback.deserialize(topic, data);
     }
     int id =
@@ -88,6 +103,10 @@ public final class EventDecoder implements Deserializer<Event> {
       return new Reader(data).event(layout == Layout.V2);
     } catch (RuntimeException e) {
       // Malformed Avro: the fallback throws its own SerializationException (the dead-letter path).
+      return fallback.deserialize(topic, data);
+    } catch (LinkageError e) {
+      // Not the Event class this was compiled against after all: the fallback from now on.
+      fast = false;
       return fallback.deserialize(topic, data);
     }
   }

@@ -198,6 +198,24 @@ class EventDecoderTest {
   }
 
   @Test
+  void anOlderLoadedEventClassSendsEveryRecordToTheRegistryDeserializer() {
+    // An old generation runs with the v1 Event class (no origin) ahead on its classpath.
+    EventDecoder old =
+        new EventDecoder(
+            client,
+            (topic, data) -> {
+              fallbacks.incrementAndGet();
+              return serde.deserializer().deserialize(topic, data);
+            },
+            variant(1, List.of()));
+    assertThat(old.fast()).isFalse();
+    Event e = randomEvent(new Random(5));
+    assertThat(old.deserialize(TOPIC, serde.serializer().serialize(TOPIC, e))).isEqualTo(e);
+    assertThat(fallbacks).hasValue(1);
+    assertThat(decoder().fast()).isTrue();
+  }
+
+  @Test
   void badBytesFailWithTheRegistryDeserializersError() {
     decoder = decoder();
     byte[] good = serde.serializer().serialize(TOPIC, randomEvent(new Random(4)));
