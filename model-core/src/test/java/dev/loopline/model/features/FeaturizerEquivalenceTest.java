@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -391,11 +392,15 @@ class FeaturizerEquivalenceTest {
       NaiveFeaturizer ref = new NaiveFeaturizer(spec);
       for (String v : values) {
         for (String key : List.of("tier", "Amount", "k\ud800")) {
-          Map<String, String> attrs = new java.util.HashMap<>();
+          Map<String, String> attrs = new HashMap<>();
           attrs.put(key, v);
           attrs.put("other", null);
           assertBitIdentical(f.featurize("x y", attrs), ref.featurize("x y", attrs), key + v);
           assertBitIdentical(f.featurize(null, attrs), ref.featurize(null, attrs), key + v);
+          // the parallel-arrays overload: the same vector as the map
+          String[] names = {key, "other"};
+          String[] vals = {v, null};
+          assertBitIdentical(f.featurize("x y", names, vals), ref.featurize("x y", attrs), key + v);
         }
       }
     }
