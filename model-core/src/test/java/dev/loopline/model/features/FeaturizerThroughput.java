@@ -18,8 +18,8 @@ import java.util.function.BiFunction;
  * shaped like tickets: ~150-char chat lines, ~5 KB e-mails with headers and HTML, ~150-char
  * Cyrillic and Chinese lines (the NFKC path), ~150-char lines drawn Zipf-like from a 50,000-word
  * vocabulary (realistic repetition across texts), and ~150-char lines of words never seen before
- * (every token a cache miss). Each round measures the current {@link Featurizer} and the frozen
- * {@link FeaturizerV1Reference} back to back in this one process, on this thread's CPU time (the
+ * (every token a cache miss). Each round measures the current {@link Featurizer} and the plain test
+ * oracle {@link NaiveFeaturizer} back to back in this one process, on this thread's CPU time (the
  * better estimate on a shared, loaded machine), and checks that they give the same vectors; the
  * report gives the median and range over the measured rounds.
  */
@@ -49,7 +49,7 @@ public final class FeaturizerThroughput {
             d.sublinearTf(),
             d.l2Normalize());
     Featurizer f = new Featurizer(spec);
-    FeaturizerV1Reference ref = new FeaturizerV1Reference(spec);
+    NaiveFeaturizer ref = new NaiveFeaturizer(spec);
     Map<String, List<String>> corpora = corpora(new Random(42));
     Map<String, String> attrs = Map.of("channel", "email", "tier", "gold");
     for (Map.Entry<String, List<String>> c : corpora.entrySet()) {
@@ -57,7 +57,7 @@ public final class FeaturizerThroughput {
         SparseVector a = f.featurize(t, attrs);
         SparseVector b = ref.featurize(t, attrs);
         if (!Arrays.equals(a.indices(), b.indices()) || !Arrays.equals(a.values(), b.values())) {
-          throw new IllegalStateException(c.getKey() + ": output differs from v1 on " + t);
+          throw new IllegalStateException(c.getKey() + ": output differs from the oracle on " + t);
         }
       }
     }
@@ -100,7 +100,7 @@ public final class FeaturizerThroughput {
       Arrays.sort(ratio);
       System.out.printf(
           Locale.ROOT,
-          "%-14s v1 %7.2f [%6.2f-%6.2f] | now %7.2f [%6.2f-%6.2f] | speed-up x%.2f [%.2f-%.2f]%n",
+          "%-14s naive %7.2f [%6.2f-%6.2f] | now %7.2f [%6.2f-%6.2f] | speed-up x%.2f [%.2f-%.2f]%n",
           e.getKey(),
           a[rounds / 2],
           a[0],
