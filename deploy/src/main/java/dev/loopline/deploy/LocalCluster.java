@@ -1,12 +1,10 @@
 package dev.loopline.deploy;
 
 import dev.loopline.config.LooplineConfig;
+import dev.loopline.net.FreePorts;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -170,7 +168,7 @@ public final class LocalCluster implements AutoCloseable {
       if (Files.exists(flinkPortsFile)) {
         fp = readFlinkPorts(flinkPortsFile);
       } else {
-        fp = allocateFlink(o.basePort());
+        fp = allocateFlink(o.basePort(), ports);
         writeFlinkPorts(flinkPortsFile, fp);
       }
     }
@@ -182,9 +180,14 @@ public final class LocalCluster implements AutoCloseable {
     return c;
   }
 
-  private static FlinkPorts allocateFlink(int base) {
+  private static FlinkPorts allocateFlink(int base, Ports taken) {
     if (base == 0) {
-      List<Integer> f = free(5);
+      List<Integer> used = new ArrayList<>(taken.brokers());
+      used.addAll(taken.controllers());
+      used.add(taken.registry());
+      used.addAll(taken.scoring());
+      used.addAll(taken.collectors());
+      List<Integer> f = FreePorts.take(5, used);
       return new FlinkPorts(f.get(0), f.get(1), f.get(2), f.get(3), f.get(4));
     }
     return new FlinkPorts(base + 500, base + 501, base + 502, base + 503, base + 504);
@@ -216,12 +219,15 @@ public final class LocalCluster implements AutoCloseable {
   private static Ports allocate(Options o) {
     int b = o.basePort();
     if (b == 0) {
-      return new Ports(
-          free(o.brokers()),
-          free(o.brokers()),
-          free(1).get(0),
-          free(o.scoringInstances()),
-          free(o.collectorInstances()));
+      // One call: the ports are distinct and none lies in the ephemeral range (FreePorts).
+      List<Integer> f =
+          FreePorts.take(2 * o.brokers() + 1 + o.scoringInstances() + o.collectorInstances());
+      int i = 0;
+      List<Integer> brokers = f.subList(i, i += o.brokers());
+      List<Integer> controllers = f.subList(i, i += o.brokers());
+      int registry = f.get(i++);
+      List<Integer> scoring = f.subList(i, i += o.scoringInstances());
+      return new Ports(brokers, controllers, registry, scoring, f.subList(i, f.size()));
     }
     return new Ports(
         seq(b, o.brokers()),
@@ -233,29 +239,6 @@ public final class LocalCluster implements AutoCloseable {
 
   private static List<Integer> seq(int from, int n) {
     return IntStream.range(0, n).map(i -> from + i).boxed().toList();
-  }
-
-  private static List<Integer> free(int n) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket();
-        s.setReuseAddress(true);
-        s.bind(new InetSocketAddress("localhost", 0));
-        sockets.add(s);
-      }
-      return sockets.stream().map(ServerSocket::getLocalPort).toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // best effort
-        }
-      }
-    }
   }
 
   private static void writePorts(Path file, Ports p) throws IOException {
@@ -709,8 +692,35 @@ public final class LocalCluster implements AutoCloseable {
     awaitFlinkHttp("/overview", timeout);
   }
 
-  /** Starts the TaskManager and waits until the JobManager lists it. */
+  /**
+   * Starts the TaskManager and waits until the JobManager lists it. A TaskManager that exits while
+   * starting (a CI run saw one exit with 239, the code of Flink's shutdown safeguard, before it
+   * registered) is started once more, with its errors logged; a second exit, or no registration
+   * within {@code timeout}, fails with both.
+   */
   public void startTaskManager(Duration timeout) throws IOException {
+    launchTaskManager();
+    try {
+      awaitTaskManagers(1, timeout);
+    } catch (IllegalStateException first) {
+      Process p = processes.get(TASKMANAGER);
+      if (p == null || p.isAlive()) {
+        throw first;
+      }
+      LOG.warn(
+          "{} exited while starting; starting it once more. {}", TASKMANAGER, first.getMessage());
+      processes.remove(TASKMANAGER);
+      launchTaskManager();
+      try {
+        awaitTaskManagers(1, timeout);
+      } catch (IllegalStateException second) {
+        second.addSuppressed(first);
+        throw second;
+      }
+    }
+  }
+
+  private void launchTaskManager() throws IOException {
     requireFlink();
     Files.createDirectories(options.runDir().resolve("data/" + TASKMANAGER));
     start(
@@ -726,7 +736,6 @@ public final class LocalCluster implements AutoCloseable {
         flinkClasspath(TASKMANAGER, false),
         TM_MAIN,
         List.of("--configDir", options.runDir().resolve("config/flink").toString()));
-    awaitTaskManagers(1, timeout);
   }
 
   /** Waits until the JobManager's {@code /overview} counts {@code n} TaskManagers. */
@@ -825,6 +834,14 @@ public final class LocalCluster implements AutoCloseable {
             sb.append("\n").append(name).append(" exited with ").append(p.exitValue()).append(":");
             try {
               List<String> lines = Files.readAllLines(log(name));
+              // The first error lines say why (a fatal error's cause); the tail is often only
+              // the thread dump of a JVM that was shutting down.
+              List<String> errors = firstErrors(lines, 12);
+              if (!errors.isEmpty()) {
+                sb.append("\n  first errors:");
+                errors.forEach(l -> sb.append("\n  ").append(l));
+                sb.append("\n  last lines:");
+              }
               lines
                   .subList(Math.max(0, lines.size() - 15), lines.size())
                   .forEach(l -> sb.append("\n  ").append(l));
@@ -834,6 +851,17 @@ public final class LocalCluster implements AutoCloseable {
           }
         });
     return sb.toString();
+  }
+
+  /**
+   * Up to {@code max} lines of {@code lines} that report an error: an {@code ERROR} or {@code
+   * FATAL} log line, an exception line, or a {@code Caused by:}.
+   */
+  static List<String> firstErrors(List<String> lines, int max) {
+    Pattern error =
+        Pattern.compile(
+            " (ERROR|FATAL) |^Caused by: |^Exception in thread |^[\\w.$]+(Exception|Error)(: |$)");
+    return lines.stream().filter(l -> error.matcher(l).find()).limit(max).toList();
   }
 
   /** Whether this object started {@code name} and it is still running. */

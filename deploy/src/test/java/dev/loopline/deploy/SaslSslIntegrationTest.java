@@ -20,8 +20,6 @@ import dev.loopline.topics.TopicAdmin;
 import dev.loopline.topics.TopicSpec;
 import dev.loopline.topics.Topics;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -553,10 +551,7 @@ class SaslSslIntegrationTest {
     assertThat(p.waitFor()).as("keytool " + String.join(" ", args) + ": " + out).isZero();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("localhost", 0));
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return dev.loopline.net.FreePorts.one();
   }
 }

@@ -1,10 +1,7 @@
 package dev.loopline.embedded;
 
-import java.io.IOException;
+import dev.loopline.net.FreePorts;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -275,14 +272,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
+  /** A port below the ephemeral range, so no outgoing connection takes it first (FreePorts). */
   private static int freePort() {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress("localhost", 0));
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return FreePorts.one();
   }
 
   /** {@code host:port} for {@code bootstrap.servers}. */
