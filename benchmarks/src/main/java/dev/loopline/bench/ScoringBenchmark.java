@@ -156,6 +156,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
       Stored v1 = train(tmp, 1, 7);
       Stored v2 = train(tmp, 2, 8);
 
+      // The app's TensorFlow thread settings for the in-process model too (they apply to the
+      // sessions opened from now on): both sides then run the same model the same way.
+      ScoringApp.tensorflowThreads(config);
       Cpu inProcessCpu = new Cpu("bench-inprocess-");
       double inProcess = inProcessRate(v1, corpus, tmp, threads, inProcessCpu);
       say(

@@ -48,6 +48,7 @@ public abstract class ScoringOperator<OUT> extends AbstractStreamOperator<OUT>
   @Override
   public void open() throws Exception {
     super.open();
+    tensorflowThreads();
     Path base = Files.createDirectories(Path.of(plan.workDir()));
     work = Files.createTempDirectory(base, "backtest-task-");
     ModelStore store = ModelStores.forUri(plan.storeUri());
@@ -66,6 +67,28 @@ public abstract class ScoringOperator<OUT> extends AbstractStreamOperator<OUT>
     }
     buffer = new ArrayList<>(plan.batchSize());
   }
+
+  /**
+   * TensorFlow's thread pools for the sessions this task's versions open: every op on the calling
+   * task thread ({@code inter = -1}, {@code intra = 1}), as the scoring app runs them, since the
+   * parallelism comes from Flink's task slots. TensorFlow's default pools (one per session and
+   * version, sized to the machine) hand each batch to their own threads, which then compete with
+   * the task threads for the cores. DJL reads the two JVM-wide system properties when it opens a
+   * session; an explicit {@code -D} on the TaskManager wins.
+   */
+  static void tensorflowThreads() {
+    synchronized (ScoringOperator.class) {
+      if (System.getProperty(INTEROP) == null) {
+        System.setProperty(INTEROP, "-1");
+      }
+      if (System.getProperty(INTRAOP) == null) {
+        System.setProperty(INTRAOP, "1");
+      }
+    }
+  }
+
+  static final String INTEROP = "ai.djl.tensorflow.num_interop_threads";
+  static final String INTRAOP = "ai.djl.tensorflow.num_intraop_threads";
 
   @Override
   public void processElement(StreamRecord<BacktestRecord> element) {

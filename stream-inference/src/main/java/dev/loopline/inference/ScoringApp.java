@@ -146,7 +146,7 @@ public final class ScoringApp implements AutoCloseable {
    * machine): featurize + predict took 22.5 us of process CPU per event against 30-36 us with
    * TensorFlow's default pools, whose hand-offs also wait for a core under load.
    */
-  private static void tensorflowThreads(LooplineConfig config) {
+  public static void tensorflowThreads(LooplineConfig config) {
     setIfAbsent("ai.djl.tensorflow.num_interop_threads", config.get(TF_INTEROP_THREADS, "-1"));
     setIfAbsent("ai.djl.tensorflow.num_intraop_threads", config.get(TF_INTRAOP_THREADS, "1"));
   }
