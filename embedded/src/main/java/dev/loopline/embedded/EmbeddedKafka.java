@@ -1,6 +1,7 @@
 package dev.loopline.embedded;
 
 import dev.loopline.net.FreePorts;
+import dev.loopline.topics.ShutdownSafeExit;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,7 +103,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Starts the broker and returns once it accepts clients. */
   public static EmbeddedKafka start(Options options) {
-    installShutdownSafeExit();
+    // At exit the test kit's temp-dir hook races the broker's close: see ShutdownSafeExit.
+    ShutdownSafeExit.install();
     try {
       EmbeddedKafka kafka =
           options.dataDir() == null ? startTestKit(options) : startPersistent(options);
@@ -115,52 +117,6 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the embedded Kafka broker: " + e, e);
-    }
-  }
-
-  private static final java.util.concurrent.atomic.AtomicBoolean EXIT_INSTALLED =
-      new java.util.concurrent.atomic.AtomicBoolean();
-
-  /**
-   * An in-process broker shares the JVM with its user, so Kafka's own {@code Exit.halt/exit} must
-   * not decide how that JVM ends once it is already shutting down. At exit, shutdown hooks run
-   * concurrently: Kafka's test kit deletes its temporary log directories in one while this broker
-   * stops in another, the broker then sees every log directory fail and calls {@code Exit.halt(1)},
-   * which turned a clean exit (e.g. a test JVM whose tests all passed) into exit code 1; {@code
-   * Exit.exit} during shutdown would block forever. While the JVM runs, both behave exactly as
-   * Kafka's defaults (halt / System.exit).
-   */
-  private static void installShutdownSafeExit() {
-    if (!EXIT_INSTALLED.compareAndSet(false, true)) {
-      return;
-    }
-    org.apache.kafka.common.utils.Exit.setHaltProcedure(
-        (code, message) -> {
-          if (jvmShuttingDown()) {
-            LOG.warn("ignoring Kafka's halt({}) during JVM shutdown: {}", code, message);
-            return;
-          }
-          Runtime.getRuntime().halt(code);
-        });
-    org.apache.kafka.common.utils.Exit.setExitProcedure(
-        (code, message) -> {
-          if (jvmShuttingDown()) {
-            LOG.warn("ignoring Kafka's exit({}) during JVM shutdown: {}", code, message);
-            return;
-          }
-          System.exit(code);
-        });
-  }
-
-  /** True once the JVM has begun its shutdown (hooks can no longer be added). */
-  static boolean jvmShuttingDown() {
-    Thread probe = new Thread(() -> {});
-    try {
-      Runtime.getRuntime().addShutdownHook(probe);
-      Runtime.getRuntime().removeShutdownHook(probe);
-      return false;
-    } catch (IllegalStateException e) {
-      return true;
     }
   }
 

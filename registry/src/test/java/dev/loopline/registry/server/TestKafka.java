@@ -1,5 +1,6 @@
 package dev.loopline.registry.server;
 
+import dev.loopline.topics.ShutdownSafeExit;
 import java.util.Map;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -17,6 +18,9 @@ final class TestKafka {
 
   static synchronized String bootstrapServers() {
     if (kit == null) {
+      // Closed by a shutdown hook that races the test kit's own temp-dir deletion hook; without
+      // this the broker could halt the test JVM with 1 after every test passed.
+      ShutdownSafeExit.install();
       try {
         KafkaClusterTestKit k =
             new KafkaClusterTestKit.Builder(
