@@ -10,6 +10,7 @@ import dev.loopline.avro.ModelVersion;
 import dev.loopline.avro.PartitionOffset;
 import dev.loopline.avro.Prediction;
 import dev.loopline.avro.Verdict;
+import dev.loopline.backtest.BacktestProgress;
 import dev.loopline.backtest.BacktestReport;
 import dev.loopline.backtest.BacktestService;
 import dev.loopline.config.LooplineConfig;
@@ -150,8 +151,15 @@ public final class BacktestBenchmark {
         double load0 = os.getSystemLoadAverage();
         long cpu0 = os.getProcessCpuTime();
         t0 = System.nanoTime();
-        BacktestReport r = service.run(config, req);
-        double s = (System.nanoTime() - t0) / 1e9;
+        Phases phases = Phases.watch(t0);
+        BacktestReport r;
+        try {
+          r = service.run(config, req);
+        } finally {
+          phases.stop();
+        }
+        long t1 = System.nanoTime();
+        double s = (t1 - t0) / 1e9;
         double cpuUs = (os.getProcessCpuTime() - cpu0) / 1e3 / r.eventsReplayed();
         if (warmUp) {
           warmUp = false;
@@ -178,6 +186,7 @@ public final class BacktestBenchmark {
                 r.served() == null
                     ? "none"
                     : String.format(Locale.ROOT, "%,d", r.served().events())));
+        lines.add("    " + phases.describe(t1, models.size()));
       }
       System.out.printf(
           Locale.ROOT,
@@ -198,6 +207,81 @@ public final class BacktestBenchmark {
           featurizeCpuUs,
           nnz / (double) sample.size());
       lines.forEach(System.out::println);
+    }
+  }
+
+  /**
+   * Where a run's wall time goes, from {@link BacktestProgress#scored()} sampled every 10 ms:
+   * before the first scored batch (versions resolved and verified, offsets, forgotten, the
+   * MiniCluster and job start, artifacts loaded by the tasks, labels read), while batches are
+   * scored, and after the last one (the job's end, the report). The rate while scoring is the
+   * replay's steady rate, which a longer range approaches; the whole run's rate is what the CLI
+   * shows for this range.
+   */
+  private static final class Phases {
+    private final long start;
+    private final long base = BacktestProgress.scored();
+    private volatile long first = -1;
+    private volatile long last = -1;
+    private volatile long firstCount;
+    private volatile long lastCount;
+    private volatile boolean running = true;
+    private final Thread thread;
+
+    private Phases(long start) {
+      this.start = start;
+      this.thread = new Thread(this::sample, "backtest-bench-phases");
+      this.thread.setDaemon(true);
+    }
+
+    static Phases watch(long start) {
+      Phases p = new Phases(start);
+      p.thread.start();
+      return p;
+    }
+
+    private void sample() {
+      long seen = 0;
+      while (running) {
+        long now = System.nanoTime();
+        long done = BacktestProgress.scored() - base;
+        if (done != seen) {
+          if (first < 0) {
+            first = now;
+            firstCount = done;
+          }
+          last = now;
+          lastCount = done;
+          seen = done;
+        }
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join();
+    }
+
+    String describe(long end, int versions) {
+      if (first < 0 || last <= first) {
+        return "phases: no scoring progress seen (the job ran outside this JVM?)";
+      }
+      double scoring = (last - first) / 1e9;
+      double rate = (lastCount - firstCount) / scoring;
+      return String.format(
+          Locale.ROOT,
+          "phases: %.1f s before the first scored batch, %.1f s scoring (%,.0f events/s,"
+              + " %,.0f version-scorings/s), %.1f s after the last batch",
+          (first - start) / 1e9,
+          scoring,
+          rate,
+          rate * versions,
+          (end - last) / 1e9);
     }
   }
 
