@@ -1,6 +1,8 @@
 package dev.loopline.backtest;
 
 import dev.loopline.retrain.job.FeedbackRecord;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -24,10 +26,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * </pre>
  *
  * Local label join (a {@link LabelIndex.Spec}: each scoring task reads the labels first and joins
- * them on the spot, so the events are not shuffled to meet their labels):
+ * them on the spot, so the events are not shuffled to meet their labels), and with {@link
+ * #localJoin} the served predictions too ({@link ServedIndex}):
  *
  * <pre>
- * events ── score + label ─ rows (labelled ones, and per-task counts of the rest)
+ * events ── score + label (+ served) ─ rows (labelled ones, and per-task counts of the rest)
  * events ── score + label ─┬─ keyBy(eventId) ─ join served (end of key) ─ rows   (with predictions)
  * predictions ─────────────┘
  * </pre>
@@ -42,6 +45,7 @@ public final class BacktestJob {
   private final Source<FeedbackRecord, ?, ?> feedback;
   private final LabelIndex.Spec labels;
   private final Source<BacktestRecord, ?, ?> predictions;
+  private final ServedIndex.Spec served;
   private final BacktestPlan plan;
 
   /**
@@ -54,7 +58,7 @@ public final class BacktestJob {
       Source<FeedbackRecord, ?, ?> feedback,
       Source<BacktestRecord, ?, ?> predictions,
       BacktestPlan plan) {
-    this(events, feedback, null, predictions, plan);
+    this(events, feedback, null, predictions, null, plan);
   }
 
   /**
@@ -67,7 +71,21 @@ public final class BacktestJob {
       LabelIndex.Spec labels,
       Source<BacktestRecord, ?, ?> predictions,
       BacktestPlan plan) {
-    this(events, null, labels, predictions, plan);
+    this(events, null, labels, predictions, null, plan);
+  }
+
+  /**
+   * Labels and served predictions both read by every scoring task and joined there: nothing is
+   * shuffled but the rows the report needs.
+   *
+   * @param served the served predictions' index, or null when there are none to read
+   */
+  public static BacktestJob localJoin(
+      Source<BacktestRecord, ?, ?> events,
+      LabelIndex.Spec labels,
+      ServedIndex.Spec served,
+      BacktestPlan plan) {
+    return new BacktestJob(events, null, labels, null, served, plan);
   }
 
   private BacktestJob(
@@ -75,15 +93,63 @@ public final class BacktestJob {
       Source<FeedbackRecord, ?, ?> feedback,
       LabelIndex.Spec labels,
       Source<BacktestRecord, ?, ?> predictions,
+      ServedIndex.Spec served,
       BacktestPlan plan) {
     if ((feedback == null) == (labels == null)) {
       throw new IllegalArgumentException("labels come either from a source or from an index");
+    }
+    if (served != null && (labels == null || predictions != null)) {
+      throw new IllegalArgumentException(
+          "served predictions are indexed only with the labels, and not also read as a source");
     }
     this.events = events;
     this.feedback = feedback;
     this.labels = labels;
     this.predictions = predictions;
+    this.served = served;
     this.plan = plan;
+  }
+
+  /**
+   * Starts reading, on a thread of its own, the indexes this job's scoring tasks will share when
+   * they run in this JVM (the local MiniCluster), so that the read overlaps with verifying the
+   * versions and starting the job; the tasks then find them read or being read ({@link JvmShared}).
+   * Close the result once the job has ended: it waits for the read and gives the indexes back.
+   */
+  public AutoCloseable prefetchIndexes() {
+    if (labels == null) {
+      return () -> {};
+    }
+    boolean[] held = new boolean[2]; // labels, served
+    CompletableFuture<Void> read =
+        CompletableFuture.runAsync(
+            () -> {
+              LabelIndex l = LabelIndex.acquire(labels, plan);
+              held[0] = true;
+              if (served != null) {
+                ServedIndex.acquire(served, l, plan);
+                held[1] = true;
+              }
+            },
+            r -> {
+              Thread t = new Thread(r, "backtest-index-prefetch");
+              t.setDaemon(true);
+              t.start();
+            });
+    return () -> {
+      try {
+        read.join();
+      } catch (CompletionException e) {
+        // the tasks met (and reported) the same failure when they asked for the index
+      } finally {
+        if (held[1]) {
+          ServedIndex.release(served, plan);
+        }
+        if (held[0]) {
+          LabelIndex.release(labels, plan);
+        }
+      }
+    };
   }
 
   /** Adds the job's operators to {@code env} and returns the joined rows. */
@@ -98,7 +164,10 @@ public final class BacktestJob {
       // operator of this chain keeps one it passes on, so the copy between them is for nothing.
       env.getConfig().enableObjectReuse();
       return replayed
-          .transform("score-and-join-labels", rowType, new LocalJoinOperator(plan, labels))
+          .transform(
+              served == null ? "score-and-join-labels" : "score-and-join-labels-and-served",
+              rowType,
+              new LocalJoinOperator(plan, labels, served))
           .uid("score-and-join-labels");
     }
     DataStream<BacktestRecord> all =

@@ -35,7 +35,8 @@ public class BacktestRow {
   /**
    * How many replayed events this row stands for: 1, or more for the per-task totals of events
    * without a usable label that the local label join sends instead of one row each (such a row
-   * carries only {@code forgotten}; its served version is unknown, -1).
+   * carries only {@code forgotten} and, with the local served join, the served version; -1 when
+   * unknown or none).
    */
   public long count = 1;
 

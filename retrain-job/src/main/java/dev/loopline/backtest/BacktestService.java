@@ -109,7 +109,6 @@ public final class BacktestService {
         config.get(
             "backtest.work.dir",
             Path.of(System.getProperty("java.io.tmpdir"), "loopline-backtest").toString());
-    verify(config, versions, Path.of(workDir));
     Range range = range(config, topics.events(), req.from(), req.to());
     long total = range.records();
     if (total == 0) {
@@ -139,11 +138,20 @@ public final class BacktestService {
             req.from().toString(),
             req.to().toString());
     BacktestJob job = job(config, topics, range, req, plan);
-    StreamExecutionEnvironment env = environments.apply(config);
-    BacktestReport report =
-        BacktestJob.reportOf(
-            job.execute(
-                env, new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>()));
+    BacktestReport report;
+    // On the local MiniCluster the tasks run in this JVM: their label and served-prediction
+    // indexes are read meanwhile, while the versions are verified and the job starts.
+    try (AutoCloseable prefetch =
+        "local".equals(config.get("retrain.flink.mode", "local"))
+            ? job.prefetchIndexes()
+            : () -> {}) {
+      verify(config, versions, Path.of(workDir));
+      StreamExecutionEnvironment env = environments.apply(config);
+      report =
+          BacktestJob.reportOf(
+              job.execute(
+                  env, new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>()));
+    }
     if (!notes.isEmpty()) {
       List<String> missing = new ArrayList<>(report.missing());
       missing.addAll(notes);
@@ -167,9 +175,10 @@ public final class BacktestService {
 
   /**
    * The job: labels joined locally by the scoring tasks while {@code feedback} holds at most {@code
-   * backtest.local.join.max.labels} records (default {@value #LOCAL_JOIN_MAX_LABELS}; every task
+   * backtest.local.join.max.labels} records (default {@value #LOCAL_JOIN_MAX_LABELS}; every JVM
    * holds them all), else through the keyed join; served predictions only when {@code predictions}
-   * holds any.
+   * holds any, joined locally too while it holds at most {@code backtest.local.join.max.served}
+   * records (default {@value #LOCAL_JOIN_MAX_SERVED}) and the labels are local, else by key.
    */
   static BacktestJob job(
       LooplineConfig config, Topics topics, Range range, Request req, BacktestPlan plan) {
@@ -181,20 +190,45 @@ public final class BacktestService {
             : null;
     Range feedback = bounds(config, topics.feedback());
     long maxLabels = config.getLong(LOCAL_JOIN_MAX_LABELS_KEY, LOCAL_JOIN_MAX_LABELS);
+    long maxServed = config.getLong(LOCAL_JOIN_MAX_SERVED_KEY, LOCAL_JOIN_MAX_SERVED);
     if (feedback.records() <= maxLabels) {
-      LOG.info(
-          "backtest: {} records on {}: labels joined on the scoring tasks",
-          feedback.records(),
-          topics.feedback());
-      return new BacktestJob(
-          events,
+      LabelIndex.Spec labels =
           new LabelIndex.Spec(
               topics.feedback(),
               stringProps(config),
               config.registryClientProps(),
-              feedback.stop()),
-          predictions,
-          plan);
+              feedback.stop());
+      if (predictions == null || served.records() <= maxServed) {
+        LOG.info(
+            "backtest: {} records on {} and {} on {}: labels and served predictions joined on the"
+                + " scoring tasks",
+            feedback.records(),
+            topics.feedback(),
+            served.records(),
+            topics.predictions());
+        return BacktestJob.localJoin(
+            events,
+            labels,
+            predictions == null
+                ? null
+                : new ServedIndex.Spec(
+                    topics.predictions(),
+                    stringProps(config),
+                    config.registryClientProps(),
+                    served.stop(),
+                    plan.servedModelName()),
+            plan);
+      }
+      LOG.info(
+          "backtest: {} records on {}: labels joined on the scoring tasks; {} on {} (more than"
+              + " {}={}): served predictions joined by key",
+          feedback.records(),
+          topics.feedback(),
+          served.records(),
+          topics.predictions(),
+          LOCAL_JOIN_MAX_SERVED_KEY,
+          maxServed);
+      return new BacktestJob(events, labels, predictions, plan);
     }
     LOG.info(
         "backtest: {} records on {} (more than {}={}): labels joined by key",
@@ -210,6 +244,18 @@ public final class BacktestService {
 
   /** Default of {@link #LOCAL_JOIN_MAX_LABELS_KEY}: about 100 MiB of heap per scoring task. */
   public static final long LOCAL_JOIN_MAX_LABELS = 500_000;
+
+  /**
+   * Config key: the most records on {@code predictions} the scoring tasks join locally (with the
+   * local label join); above it, served predictions are joined by key.
+   */
+  public static final String LOCAL_JOIN_MAX_SERVED_KEY = "backtest.local.join.max.served";
+
+  /**
+   * Default of {@link #LOCAL_JOIN_MAX_SERVED_KEY}: ~50 bytes per id without a usable label (the
+   * served version), the whole prediction for labelled ones: ~100 MiB per JVM at the limit.
+   */
+  public static final long LOCAL_JOIN_MAX_SERVED = 2_000_000;
 
   /** First and end offsets of every partition of {@code topic} now; empty if it does not exist. */
   static Range bounds(LooplineConfig config, String topic) {

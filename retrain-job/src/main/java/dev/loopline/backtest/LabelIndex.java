@@ -9,8 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,6 +29,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * task sees the same labels.
  */
 public final class LabelIndex {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LabelIndex.class);
 
   /**
    * Where the labels are: the feedback topic up to {@code end} (partition to exclusive end offset),
@@ -75,72 +75,36 @@ public final class LabelIndex {
     this.plan = plan;
   }
 
-  /** Indexes being read or in use in this JVM, by (spec, plan), with their users. */
-  private static final Map<List<Object>, Shared> SHARED = new HashMap<>();
-
-  private static final class Shared {
-    final CompletableFuture<LabelIndex> index = new CompletableFuture<>();
-    int users;
-  }
-
   /**
    * The index of (spec, plan), read by the first task of this JVM that asks and shared with the
-   * others (the slots of a TaskManager, the MiniCluster's tasks) until the last one {@link
-   * #release}s it: one read and one copy in memory per JVM instead of one per task. The index is
-   * not changed once read, so tasks may share it.
+   * others until the last one {@link #release}s it ({@link JvmShared}).
    */
   public static LabelIndex acquire(Spec spec, BacktestPlan plan) {
-    List<Object> key = List.of(spec, plan);
-    Shared s;
-    boolean reader;
-    synchronized (SHARED) {
-      s = SHARED.computeIfAbsent(key, k -> new Shared());
-      reader = s.users++ == 0;
-    }
-    try {
-      if (reader) {
-        try {
-          s.index.complete(read(spec, plan));
-        } catch (RuntimeException | Error e) {
-          s.index.completeExceptionally(e);
-          throw e;
-        }
-      }
-      try {
-        return s.index.join();
-      } catch (CompletionException e) {
-        throw new IllegalStateException("reading the labels failed in another task", e.getCause());
-      }
-    } catch (RuntimeException | Error e) {
-      release(spec, plan); // not the caller's to give back: it gets no index
-      throw e;
-    }
+    return JvmShared.acquire(
+        List.of(spec, plan),
+        () -> {
+          long t0 = System.nanoTime();
+          LabelIndex index = read(spec, plan);
+          LOG.info(
+              "indexed the labels of {} ids from {} in {} ms",
+              index.size(),
+              spec.topic(),
+              (System.nanoTime() - t0) / 1_000_000);
+          return index;
+        },
+        "the labels");
   }
 
   /** Gives back what {@link #acquire} returned; the last user frees it. */
   public static void release(Spec spec, BacktestPlan plan) {
-    List<Object> key = List.of(spec, plan);
-    synchronized (SHARED) {
-      Shared s = SHARED.get(key);
-      if (s != null && --s.users <= 0) {
-        SHARED.remove(key);
-      }
-    }
+    JvmShared.release(List.of(spec, plan));
   }
 
   /** Reads the labels {@code spec} names. */
   public static LabelIndex read(Spec spec, BacktestPlan plan) {
     LabelIndex index = new LabelIndex(plan);
-    List<TopicPartition> tps = new ArrayList<>();
-    spec.end()
-        .forEach(
-            (p, o) -> {
-              if (o > 0) {
-                tps.add(new TopicPartition(spec.topic(), p));
-              }
-            });
-    if (tps.isEmpty()) {
-      return index;
+    if (spec.end().values().stream().allMatch(o -> o <= 0)) {
+      return index; // nothing to read (no decoder, so no registry needed)
     }
     FeedbackDeserializer decoder = new FeedbackDeserializer(spec.serdeConfig());
     decoder.open(null);
@@ -156,7 +120,31 @@ public final class LabelIndex {
           @Override
           public void close() {}
         };
-    Map<String, Object> props = new HashMap<>(spec.kafkaProps());
+    readUpTo(spec.topic(), spec.kafkaProps(), spec.end(), r -> decoder.deserialize(r, sink));
+    return index;
+  }
+
+  /**
+   * Hands every record of {@code topic} below {@code end} (partition to exclusive end offset) to
+   * {@code each}, partition by partition in offset order, with a consumer of its own (no group, no
+   * commits); fails after two minutes without reaching the end.
+   */
+  static void readUpTo(
+      String topic,
+      Map<String, String> kafkaProps,
+      Map<Integer, Long> end,
+      java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+    List<TopicPartition> tps = new ArrayList<>();
+    end.forEach(
+        (p, o) -> {
+          if (o > 0) {
+            tps.add(new TopicPartition(topic, p));
+          }
+        });
+    if (tps.isEmpty()) {
+      return;
+    }
+    Map<String, Object> props = new HashMap<>(kafkaProps);
     props.remove("group.id");
     props.put("enable.auto.commit", "false");
     try (KafkaConsumer<byte[], byte[]> c =
@@ -167,15 +155,14 @@ public final class LabelIndex {
       List<TopicPartition> open = new ArrayList<>(tps);
       while (!open.isEmpty()) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "timed out reading " + spec.topic() + " up to " + spec.end());
+          throw new IllegalStateException("timed out reading " + topic + " up to " + end);
         }
         for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
-          if (r.offset() < spec.end().get(r.partition())) {
-            decoder.deserialize(r, sink);
+          if (r.offset() < end.get(r.partition())) {
+            each.accept(r);
           }
         }
-        open.removeIf(tp -> c.position(tp, TIMEOUT) >= spec.end().get(tp.partition()));
+        open.removeIf(tp -> c.position(tp, TIMEOUT) >= end.get(tp.partition()));
         if (open.size() < tps.size()) {
           List<TopicPartition> done = new ArrayList<>(tps);
           done.removeAll(open);
@@ -183,7 +170,6 @@ public final class LabelIndex {
         }
       }
     }
-    return index;
   }
 
   /** Adds one feedback record of {@code eventId}. */

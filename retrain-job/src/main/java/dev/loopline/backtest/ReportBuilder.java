@@ -36,6 +36,7 @@ public final class ReportBuilder {
   private long servedEvents;
   private final Map<Integer, Long> servedByVersion = new TreeMap<>();
   private final List<BacktestRow> labelled = new ArrayList<>();
+  private long[] idKeys = new long[16]; // JoinFunction.key of each labelled row's id
 
   public ReportBuilder(
       List<VersionSpec> versions,
@@ -70,9 +71,41 @@ public final class ReportBuilder {
       servedByVersion.merge(row.servedVersion, row.count, Long::sum);
     }
     if (row.label != null && !row.forgotten) {
+      if (labelled.size() == idKeys.length) {
+        idKeys = java.util.Arrays.copyOf(idKeys, idKeys.length * 2);
+      }
+      idKeys[labelled.size()] = row.eventId == null ? 0 : JoinFunction.key(row.eventId);
       row.eventId = null; // not needed past this point; keeps a large backtest's heap small
       labelled.add(row);
     }
+  }
+
+  /**
+   * The labelled rows in one order whatever order they arrived in (by event time, then id hash), so
+   * that sums of floating-point terms (log loss, calibration) come out bit for bit the same whether
+   * the rows came from the keyed join or from the scoring tasks, and at any parallelism.
+   */
+  private void sortLabelled() {
+    int n = labelled.size();
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(
+        order,
+        (a, b) -> {
+          int c = Long.compare(labelled.get(a).occurredAt, labelled.get(b).occurredAt);
+          return c != 0 ? c : Long.compare(idKeys[a], idKeys[b]);
+        });
+    List<BacktestRow> sorted = new ArrayList<>(n);
+    long[] keys = new long[Math.max(16, n)];
+    for (int i = 0; i < n; i++) {
+      sorted.add(labelled.get(order[i]));
+      keys[i] = idKeys[order[i]];
+    }
+    labelled.clear();
+    labelled.addAll(sorted);
+    idKeys = keys;
   }
 
   public long events() {
@@ -80,6 +113,7 @@ public final class ReportBuilder {
   }
 
   public BacktestReport build() {
+    sortLabelled();
     List<String> missing = new ArrayList<>();
     if (events == 0) {
       missing.add("no events in the range");

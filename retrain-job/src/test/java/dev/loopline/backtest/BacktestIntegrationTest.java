@@ -460,13 +460,19 @@ class BacktestIntegrationTest {
   }
 
   @Test
-  void theLocalAndTheKeyedLabelJoinsGiveTheSameReport() throws Exception {
+  void theLocalAndTheKeyedJoinsGiveTheSameReport() throws Exception {
     BacktestService.Request req = request(T0, T0.plus(Duration.ofMinutes(40)), "bt:1", "bt:2");
+    // labels and served predictions joined where the events are scored (the defaults here)
     BacktestReport local = service().run(config, req);
+    // everything joined by key
     BacktestReport keyed =
         service().run(config.with(Map.of(BacktestService.LOCAL_JOIN_MAX_LABELS_KEY, "0")), req);
+    // labels local, served predictions by key
+    BacktestReport servedByKey =
+        service().run(config.with(Map.of(BacktestService.LOCAL_JOIN_MAX_SERVED_KEY, "0")), req);
     assertThat(local.served().events()).as("the case has served predictions").isEqualTo(10);
     assertThat(ReportRenderer.json(keyed)).isEqualTo(ReportRenderer.json(local));
+    assertThat(ReportRenderer.json(servedByKey)).isEqualTo(ReportRenderer.json(local));
 
     // no served predictions: the labels are joined where the events are scored, nothing shuffled
     BacktestReport unserved =

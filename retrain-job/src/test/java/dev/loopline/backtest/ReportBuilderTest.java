@@ -218,4 +218,44 @@ class ReportBuilderTest {
     assertThat(r.labelled()).isEqualTo(1);
     assertThat(ReportRenderer.json(r)).isEqualTo(ReportRenderer.json(single.build()));
   }
+
+  @Test
+  void theReportDoesNotDependOnTheOrderRowsArriveIn() {
+    List<BacktestRow> rows = new java.util.ArrayList<>();
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+    for (int i = 0; i < 500; i++) {
+      BacktestRow r =
+          row(
+              "id-" + i,
+              i % 3 == 0 ? "A" : "B",
+              i % 2 == 0 ? "email" : "chat",
+              0,
+              (float) rnd.nextDouble(),
+              (float) rnd.nextDouble());
+      r.occurredAt = 1_000 + i % 37; // ties on event time too
+      rows.add(r);
+    }
+    String[] json = new String[2];
+    for (int round = 0; round < 2; round++) {
+      List<BacktestRow> order = new java.util.ArrayList<>();
+      for (BacktestRow r : rows) { // fresh copies: the builder drops each row's id
+        BacktestRow c = row(r.eventId, r.label, r.slice, 0, r.probs[0], r.probs[2]);
+        c.occurredAt = r.occurredAt;
+        order.add(c);
+      }
+      java.util.Collections.shuffle(order, new java.util.Random(round));
+      ReportBuilder b =
+          new ReportBuilder(
+              List.of(version(1), version(2)),
+              DecisionPolicy.fromConfig(
+                  Map.of("policy.threshold.default", "0.8", "policy.audit.rate", "0")),
+              "channel",
+              false,
+              "2026-03-01T00:00:00Z",
+              "2026-03-02T00:00:00Z");
+      order.forEach(b::add);
+      json[round] = ReportRenderer.json(b.build());
+    }
+    assertThat(json[1]).isEqualTo(json[0]);
+  }
 }
