@@ -31,16 +31,20 @@ class ReportBuilderTest {
     return r;
   }
 
+  /** Two versions, threshold 0.8, no audit draw, slices by channel. */
+  private static ReportBuilder twoVersions(boolean includeTrained) {
+    return new ReportBuilder(
+        List.of(version(1), version(2)),
+        DecisionPolicy.fromConfig(
+            Map.of("policy.threshold.default", "0.8", "policy.audit.rate", "0")),
+        "channel",
+        includeTrained,
+        "2026-03-01T00:00:00Z",
+        "2026-03-02T00:00:00Z");
+  }
+
   private static BacktestReport sixEvents(boolean includeTrained) {
-    ReportBuilder b =
-        new ReportBuilder(
-            List.of(version(1), version(2)),
-            DecisionPolicy.fromConfig(
-                Map.of("policy.threshold.default", "0.8", "policy.audit.rate", "0")),
-            "channel",
-            includeTrained,
-            "2026-03-01T00:00:00Z",
-            "2026-03-02T00:00:00Z");
+    ReportBuilder b = twoVersions(includeTrained);
     // v1 probs (P(A)), v2 probs (P(A)), true label:
     b.add(row("e1", "A", "email", 0, 0.9f, 0.95f)); // v1 A auto ok, v2 A auto ok
     b.add(row("e2", "A", "chat", 0, 0.6f, 0.85f)); // v1 A triage ok, v2 A auto ok
@@ -244,15 +248,7 @@ class ReportBuilderTest {
         order.add(c);
       }
       java.util.Collections.shuffle(order, new java.util.Random(round));
-      ReportBuilder b =
-          new ReportBuilder(
-              List.of(version(1), version(2)),
-              DecisionPolicy.fromConfig(
-                  Map.of("policy.threshold.default", "0.8", "policy.audit.rate", "0")),
-              "channel",
-              false,
-              "2026-03-01T00:00:00Z",
-              "2026-03-02T00:00:00Z");
+      ReportBuilder b = twoVersions(false);
       order.forEach(b::add);
       json[round] = ReportRenderer.json(b.build());
     }
