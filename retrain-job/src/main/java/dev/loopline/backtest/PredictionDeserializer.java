@@ -2,6 +2,7 @@ package dev.loopline.backtest;
 
 import dev.loopline.avro.LabelProbability;
 import dev.loopline.avro.Prediction;
+import dev.loopline.registry.client.RegistryClient;
 import dev.loopline.serde.AvroSerdes;
 import java.util.HashMap;
 import java.util.List;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decodes {@code predictions} into "what actually served" records for one model name; shadow
- * predictions (which never routed) and other models' predictions are skipped.
+ * predictions (which never routed) and other models' predictions are skipped. Records whose writer
+ * schema has the compiled {@code Prediction}'s layout are read by {@link ServedReader}, the rest
+ * (and any record it cannot read) by the registry deserializer. One instance per reading thread.
  */
 public class PredictionDeserializer implements KafkaRecordDeserializationSchema<BacktestRecord> {
 
@@ -27,6 +30,13 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
   private final HashMap<String, Object> serdeConfig;
   private final String modelName;
   private transient Deserializer<Prediction> deserializer;
+  private transient RegistryClient client;
+  private transient ServedReader reader;
+
+  /** Per writer schema id: whether {@link ServedReader} reads its layout. */
+  private transient Map<Integer, Boolean> layouts;
+
+  private transient long readFast;
 
   public PredictionDeserializer(Map<String, Object> serdeConfig, String modelName) {
     this.serdeConfig = new HashMap<>(serdeConfig);
@@ -35,13 +45,33 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
 
   @Override
   public void open(DeserializationSchema.InitializationContext context) {
-    deserializer = AvroSerdes.specific(Prediction.class, serdeConfig, false).deserializer();
+    client = RegistryClient.fromConfig(serdeConfig);
+    deserializer = AvroSerdes.specific(Prediction.class, serdeConfig, false, client).deserializer();
+    reader = new ServedReader(modelName);
+    layouts = new HashMap<>();
+  }
+
+  /** Records read by {@link ServedReader} (the rest went through the registry deserializer). */
+  long readFast() {
+    return readFast;
   }
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<BacktestRecord> out) {
     if (record.value() == null) {
       return;
+    }
+    if (knownLayout(record.value())) {
+      try {
+        BacktestRecord r = reader.read(record.value());
+        readFast++;
+        if (r != null) {
+          out.collect(r);
+        }
+        return;
+      } catch (RuntimeException e) {
+        // Not well-formed: the registry deserializer below says why.
+      }
     }
     Prediction p;
     try {
@@ -59,6 +89,28 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
       return;
     }
     out.collect(toRecord(p));
+  }
+
+  /** Whether {@code data}'s writer schema has the layout {@link ServedReader} reads. */
+  private boolean knownLayout(byte[] data) {
+    if (data.length < 5 || data[0] != 0) {
+      return false;
+    }
+    int id =
+        ((data[1] & 0xff) << 24)
+            | ((data[2] & 0xff) << 16)
+            | ((data[3] & 0xff) << 8)
+            | (data[4] & 0xff);
+    Boolean known = layouts.get(id);
+    if (known == null) {
+      try {
+        known = ServedReader.knownLayout(client.schemaById(id));
+      } catch (RuntimeException e) {
+        return false; // the registry deserializer asks again and reports
+      }
+      layouts.put(id, known);
+    }
+    return known;
   }
 
   static BacktestRecord toRecord(Prediction p) {

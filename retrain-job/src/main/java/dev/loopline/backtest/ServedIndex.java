@@ -63,6 +63,8 @@ public final class ServedIndex {
   private int[] versions = new int[1 << 12];
   private long[] times = new long[1 << 12];
   private int size;
+  private long records;
+  private long readFast;
   private boolean zeroSet;
   private int zeroVersion;
   private long zeroTime;
@@ -89,10 +91,13 @@ public final class ServedIndex {
     long t0 = System.nanoTime();
     ServedIndex index = readAll(spec, labels);
     LOG.info(
-        "indexed the served predictions of {} ids from {} in {} ms",
+        "indexed the served predictions of {} ids from {} in {} ms ({} records, {} read by the"
+            + " registry deserializer)",
         index.size(),
         spec.topic(),
-        (System.nanoTime() - t0) / 1_000_000);
+        (System.nanoTime() - t0) / 1_000_000,
+        index.records,
+        index.records - index.readFast);
     return index;
   }
 
@@ -154,12 +159,22 @@ public final class ServedIndex {
           @Override
           public void close() {}
         };
-    LabelIndex.readUpTo(spec.topic(), spec.kafkaProps(), end, r -> decoder.deserialize(r, sink));
+    LabelIndex.readUpTo(
+        spec.topic(),
+        spec.kafkaProps(),
+        end,
+        r -> {
+          index.records++;
+          decoder.deserialize(r, sink);
+        });
+    index.readFast = decoder.readFast();
     return index;
   }
 
   /** Adds everything {@code other} holds, by the same rule as {@link #add}. */
   void addAll(ServedIndex other) {
+    records += other.records;
+    readFast += other.readFast;
     for (BacktestRecord s : other.full.values()) {
       add(s, true);
     }
