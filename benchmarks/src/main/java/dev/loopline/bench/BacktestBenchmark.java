@@ -316,6 +316,8 @@ public final class BacktestBenchmark {
           predictions.send(
               new ProducerRecord<>(
                   topics.predictions(),
+                  null,
+                  e.getOccurredAt().toEpochMilli(), // stamped as the scoring app stamps it
                   e.getId(),
                   Prediction.newBuilder()
                       .setEventId(e.getId())

@@ -31,10 +31,14 @@ import java.util.function.Function;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,10 +187,10 @@ public final class BacktestService {
   static BacktestJob job(
       LooplineConfig config, Topics topics, Range range, Request req, BacktestPlan plan) {
     KafkaSource<BacktestRecord> events = eventsSource(config, topics.events(), range, req);
-    Range served = bounds(config, topics.predictions());
+    Range served = servedRange(config, topics.predictions(), req.from());
     KafkaSource<BacktestRecord> predictions =
         served.records() > 0
-            ? predictionsSource(config, topics.predictions(), plan.servedModelName())
+            ? predictionsSource(config, topics.predictions(), served, req, plan.servedModelName())
             : null;
     Range feedback = bounds(config, topics.feedback());
     long maxLabels = config.getLong(LOCAL_JOIN_MAX_LABELS_KEY, LOCAL_JOIN_MAX_LABELS);
@@ -215,7 +219,10 @@ public final class BacktestService {
                     topics.predictions(),
                     stringProps(config),
                     config.registryClientProps(),
+                    served.start(),
                     served.stop(),
+                    req.from().toEpochMilli(),
+                    req.to().toEpochMilli(),
                     plan.servedModelName()),
             plan);
       }
@@ -276,6 +283,50 @@ public final class BacktestService {
       c.beginningOffsets(tps, TIMEOUT).forEach((tp, o) -> start.put(tp.partition(), o));
       c.endOffsets(tps, TIMEOUT).forEach((tp, o) -> stop.put(tp.partition(), o));
       return new Range(start, stop);
+    }
+  }
+
+  /**
+   * Where the served predictions of events in {@code [from, ...)} can be on {@code topic}: the
+   * scoring app writes each prediction with its event's timestamp (the event's occurredAt), so on a
+   * CreateTime topic none precedes, per partition, the first offset stamped at or after {@code
+   * from}; the read runs to the end (a prediction of an event in the range may follow later ones: a
+   * replay, a redeployment) and {@link PredictionDeserializer} skips those stamped outside the
+   * range. On a LogAppendTime topic (or one whose config cannot be read) from the beginning.
+   */
+  static Range servedRange(LooplineConfig config, String topic, Instant from) {
+    Range all = bounds(config, topic);
+    if (all.records() == 0 || !createTime(config, topic)) {
+      return all;
+    }
+    return new Range(range(config, topic, from, from).start(), all.stop());
+  }
+
+  /** Whether {@code topic}'s records carry their producers' timestamps ({@code CreateTime}). */
+  static boolean createTime(LooplineConfig config, String topic) {
+    ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientProps()))) {
+      ConfigEntry e =
+          admin
+              .describeConfigs(List.of(r))
+              .all()
+              .get(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+              .get(r)
+              .get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+      if (e == null || "CreateTime".equals(e.value())) {
+        return true;
+      }
+      LOG.info("{} is a {} topic: served predictions read from its beginning", topic, e.value());
+      return false;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      LOG.warn(
+          "cannot read the config of {} ({}): served predictions read from its beginning",
+          topic,
+          e.toString());
+      return false;
     }
   }
 
@@ -493,16 +544,25 @@ public final class BacktestService {
   }
 
   static KafkaSource<BacktestRecord> predictionsSource(
-      LooplineConfig config, String topic, String modelName) {
+      LooplineConfig config, String topic, Range served, Request req, String modelName) {
+    Map<TopicPartition, Long> start = new HashMap<>();
+    Map<TopicPartition, Long> stop = new HashMap<>();
+    served.start().forEach((p, o) -> start.put(new TopicPartition(topic, p), o));
+    served.stop().forEach((p, o) -> stop.put(new TopicPartition(topic, p), o));
     java.util.Properties props = new java.util.Properties();
     props.putAll(stringProps(config));
     return KafkaSource.<BacktestRecord>builder()
         .setProperties(props)
         .setTopics(topic)
         .setGroupId("loopline-backtest")
-        .setStartingOffsets(OffsetsInitializer.earliest())
-        .setBounded(OffsetsInitializer.latest())
-        .setDeserializer(new PredictionDeserializer(config.registryClientProps(), modelName))
+        .setStartingOffsets(OffsetsInitializer.offsets(start))
+        .setBounded(OffsetsInitializer.offsets(stop))
+        .setDeserializer(
+            new PredictionDeserializer(
+                config.registryClientProps(),
+                modelName,
+                req.from().toEpochMilli(),
+                req.to().toEpochMilli()))
         .build();
   }
 }

@@ -120,24 +120,27 @@ public final class LabelIndex {
           @Override
           public void close() {}
         };
-    readUpTo(spec.topic(), spec.kafkaProps(), spec.end(), r -> decoder.deserialize(r, sink));
+    readUpTo(
+        spec.topic(), spec.kafkaProps(), Map.of(), spec.end(), r -> decoder.deserialize(r, sink));
     return index;
   }
 
   /**
-   * Hands every record of {@code topic} below {@code end} (partition to exclusive end offset) to
-   * {@code each}, partition by partition in offset order, with a consumer of its own (no group, no
-   * commits); fails after two minutes without reaching the end.
+   * Hands every record of {@code topic} from {@code start} (partition to offset; the beginning
+   * where absent) below {@code end} (partition to exclusive end offset) to {@code each}, partition
+   * by partition in offset order, with a consumer of its own (no group, no commits); fails after
+   * two minutes without reaching the end.
    */
   static void readUpTo(
       String topic,
       Map<String, String> kafkaProps,
+      Map<Integer, Long> start,
       Map<Integer, Long> end,
       java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
     List<TopicPartition> tps = new ArrayList<>();
     end.forEach(
         (p, o) -> {
-          if (o > 0) {
+          if (o > start.getOrDefault(p, 0L)) {
             tps.add(new TopicPartition(topic, p));
           }
         });
@@ -147,10 +150,17 @@ public final class LabelIndex {
     Map<String, Object> props = new HashMap<>(kafkaProps);
     props.remove("group.id");
     props.put("enable.auto.commit", "false");
+    props.put("auto.offset.reset", "earliest"); // a start offset removed by retention meanwhile
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       c.assign(tps);
       c.seekToBeginning(tps);
+      for (TopicPartition tp : tps) {
+        Long from = start.get(tp.partition());
+        if (from != null && from > 0) {
+          c.seek(tp, from);
+        }
+      }
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       List<TopicPartition> open = new ArrayList<>(tps);
       while (!open.isEmpty()) {

@@ -12,6 +12,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,8 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
 
   private final HashMap<String, Object> serdeConfig;
   private final String modelName;
+  private final long from;
+  private final long to;
   private transient Deserializer<Prediction> deserializer;
   private transient RegistryClient client;
   private transient ServedReader reader;
@@ -38,9 +41,28 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
 
   private transient long readFast;
 
+  /** Every served prediction, whatever its timestamp. */
   public PredictionDeserializer(Map<String, Object> serdeConfig, String modelName) {
+    this(serdeConfig, modelName, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  /**
+   * Only predictions of events in {@code [from, to)} (epoch millis): the scoring app stamps each
+   * prediction with its event's timestamp, so records with a CreateTime outside the range are
+   * skipped before they are decoded (LogAppendTime records are all decoded).
+   */
+  public PredictionDeserializer(
+      Map<String, Object> serdeConfig, String modelName, long from, long to) {
     this.serdeConfig = new HashMap<>(serdeConfig);
     this.modelName = modelName;
+    this.from = from;
+    this.to = to;
+  }
+
+  /** Whether {@code record} may be the prediction of an event in the range. */
+  boolean inRange(ConsumerRecord<?, ?> record) {
+    return record.timestampType() != TimestampType.CREATE_TIME
+        || (record.timestamp() >= from && record.timestamp() < to);
   }
 
   @Override
@@ -58,7 +80,7 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<BacktestRecord> out) {
-    if (record.value() == null) {
+    if (record.value() == null || !inRange(record)) {
       return;
     }
     if (knownLayout(record.value())) {

@@ -29,12 +29,19 @@ public final class ServedIndex {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServedIndex.class);
 
-  /** Where: the predictions topic up to {@code end}, the served model's name, client settings. */
+  /**
+   * Where: the predictions topic from {@code start} up to {@code end} (per partition), the replayed
+   * range {@code [from, to)} (epoch millis; see {@link PredictionDeserializer}), the served model's
+   * name, client settings.
+   */
   public record Spec(
       String topic,
       HashMap<String, String> kafkaProps,
       HashMap<String, Object> serdeConfig,
+      TreeMap<Integer, Long> start,
       TreeMap<Integer, Long> end,
+      long from,
+      long to,
       String modelName)
       implements Serializable {
 
@@ -42,13 +49,19 @@ public final class ServedIndex {
         String topic,
         Map<String, String> kafkaProps,
         Map<String, Object> serdeConfig,
+        Map<Integer, Long> start,
         Map<Integer, Long> end,
+        long from,
+        long to,
         String modelName) {
       this(
           topic,
           new HashMap<>(kafkaProps),
           new HashMap<>(serdeConfig),
+          new TreeMap<>(start),
           new TreeMap<>(end),
+          from,
+          to,
           modelName);
     }
   }
@@ -106,7 +119,7 @@ public final class ServedIndex {
     spec.end()
         .forEach(
             (p, o) -> {
-              if (o > 0) {
+              if (o > spec.start().getOrDefault(p, 0L)) {
                 parts.add(p);
               }
             });
@@ -147,7 +160,7 @@ public final class ServedIndex {
   private static ServedIndex readPartitions(Spec spec, LabelIndex labels, Map<Integer, Long> end) {
     ServedIndex index = new ServedIndex();
     PredictionDeserializer decoder =
-        new PredictionDeserializer(spec.serdeConfig(), spec.modelName());
+        new PredictionDeserializer(spec.serdeConfig(), spec.modelName(), spec.from(), spec.to());
     decoder.open(null);
     Collector<BacktestRecord> sink =
         new Collector<>() {
@@ -162,6 +175,7 @@ public final class ServedIndex {
     LabelIndex.readUpTo(
         spec.topic(),
         spec.kafkaProps(),
+        spec.start(),
         end,
         r -> {
           index.records++;

@@ -217,20 +217,32 @@ class BacktestIntegrationTest {
           .get();
     }
 
-    // Served: v1 served ev-0..ev-9; ev-0..4 recorded AUTO_ROUTE to the top label, 5..9 TRIAGE.
-    // A shadow prediction of ev-0 by v2 claims the opposite and must be ignored.
+    // Served, each stamped with its event's timestamp as the scoring app stamps them: v1 served
+    // ev-(-5)..ev-9 (the five before the range come first on the topic, so the read starts after
+    // them); ev-0..4 recorded AUTO_ROUTE to the top label, 5..9 TRIAGE. A shadow prediction of ev-0
+    // by v2 claims the opposite and must be ignored, and so must a later prediction of ev-1 by v2
+    // stamped outside the range (the scoring app would never write it: it proves the time bound).
     try (KafkaProducer<String, Prediction> p = AvroClients.producer(config, Prediction.class)) {
-      for (int i = 0; i < 10; i++) {
+      for (int i = -5; i < 10; i++) {
         String id = "ev-" + i;
-        p.send(new ProducerRecord<>(topics.predictions(), id, servedPrediction(id, i, false)));
+        p.send(served(servedPrediction(id, i, false), T0.plus(Duration.ofMinutes(i))));
       }
-      p.send(new ProducerRecord<>(topics.predictions(), "ev-0", servedPrediction("ev-0", 0, true)));
+      p.send(served(servedPrediction("ev-0", 0, true), T0));
+      Prediction outside = servedPrediction("ev-1", 1, false);
+      outside.setModelVersion(2);
+      outside.setScoredAt(T0.plus(Duration.ofDays(1)));
+      p.send(served(outside, T0.plus(Duration.ofMinutes(40))));
       p.flush();
     }
 
     // Two versions: v1 trained on the text's own vocabulary, v2 warm-started from v1 (lineage).
     publish(1, null, List.of(), v1Offsets, 3L);
     publish(2, 1, List.of(1), v2Offsets, 4L);
+  }
+
+  private static ProducerRecord<String, Prediction> served(Prediction p, Instant stamp) {
+    return new ProducerRecord<>(
+        topics.predictions(), null, stamp.toEpochMilli(), p.getEventId(), p);
   }
 
   /** Served prediction: top label = the text's class for even ids, the other class for odd ids. */
@@ -442,7 +454,8 @@ class BacktestIntegrationTest {
         .as("v2 excludes v1's training events too")
         .isGreaterThanOrEqualTo(r.versions().get(0).trainedOn());
 
-    // served: v1 served ev-0..9 (ev-3 forgotten): 9 labelled; recorded AUTO_ROUTE for ev-0,1,2,4,
+    // served: v1 served ev-0..9 (ev-3 forgotten; ev-1's prediction by v2 stamped outside the range
+    // does not count): 9 labelled; recorded AUTO_ROUTE for ev-0,1,2,4,
     // right for the even ids (served top = the text's label): 3 of 4
     BacktestReport.ServedResult served = r.served();
     assertThat(served.events()).isEqualTo(10);
@@ -457,6 +470,33 @@ class BacktestIntegrationTest {
     String html = ReportRenderer.html(r);
     assertThat(html).contains("bt:1").contains("bt:2").contains("<svg");
     assertThat(ReportRenderer.table(r)).contains("bt:1").contains("served [1]");
+  }
+
+  @Test
+  void servedPredictionsAreReadFromTheFirstOneStampedInTheRange() throws Exception {
+    // 5 before the range, 10 + shadow in it, 1 stamped at its end
+    BacktestService.Range r = BacktestService.servedRange(config, topics.predictions(), T0);
+    assertThat(r.start()).containsExactly(Map.entry(0, 5L));
+    assertThat(r.stop()).containsExactly(Map.entry(0, 17L));
+    // a LogAppendTime topic's stamps say nothing of the events: read from its beginning
+    String appendTime = "predictions.append-time.backtest-it";
+    TopicAdmin.ensureTopics(
+        config.kafkaClientProps(),
+        List.of(new TopicSpec(appendTime, 1, Map.of("message.timestamp.type", "LogAppendTime"))),
+        (short) 1,
+        Duration.ofSeconds(60));
+    try (KafkaProducer<String, Prediction> p = AvroClients.producer(config, Prediction.class)) {
+      for (int i = 0; i < 3; i++) {
+        p.send(new ProducerRecord<>(appendTime, "ev-" + i, servedPrediction("ev-" + i, i, false)));
+      }
+      p.flush();
+    }
+    assertThat(BacktestService.createTime(config, appendTime)).isFalse();
+    assertThat(BacktestService.createTime(config, topics.predictions())).isTrue();
+    BacktestService.Range all =
+        BacktestService.servedRange(config, appendTime, Instant.now().plusSeconds(3600));
+    assertThat(all.start()).containsExactly(Map.entry(0, 0L));
+    assertThat(all.records()).isEqualTo(3);
   }
 
   @Test

@@ -177,6 +177,27 @@ class ScoringTopologyTest {
   }
 
   @Test
+  void predictionsAndRoutesCarryTheEventsTimestamp() {
+    // the backtest finds an event's served prediction by this stamp (the event's occurredAt)
+    start(
+        new TableScorer(1, "billing", "Tech Support", "account")
+            .row("refund my invoice please", 0.9f, 0.06f, 0.04f)
+            .row("something vague", 0.5f, 0.3f, 0.2f),
+        NO_AUDIT);
+    Instant old = T0.minus(java.time.Duration.ofDays(30));
+    events.pipeInput("e1", event("e1", "refund my invoice please"), old);
+    events.pipeInput("e2", event("e2", "something vague"), old.plusMillis(1));
+
+    assertThat(read(topics.predictions()))
+        .extracting(TestRecord::getRecordTime)
+        .containsExactly(old, old.plusMillis(1));
+    assertThat(read("routed.billing")).extracting(TestRecord::getRecordTime).containsExactly(old);
+    assertThat(read(topics.triage()))
+        .extracting(TestRecord::getRecordTime)
+        .containsExactly(old.plusMillis(1));
+  }
+
+  @Test
   void belowTheThresholdGoesToTriage() {
     start(
         new TableScorer(1, "billing", "Tech Support", "account")
