@@ -3,6 +3,7 @@ package dev.loopline.backtest;
 import dev.loopline.avro.LabelProbability;
 import dev.loopline.avro.Prediction;
 import dev.loopline.registry.client.RegistryClient;
+import dev.loopline.serde.AvroBinaryReader;
 import dev.loopline.serde.AvroSerdes;
 import java.util.HashMap;
 import java.util.List;
@@ -115,14 +116,10 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
 
   /** Whether {@code data}'s writer schema has the layout {@link ServedReader} reads. */
   private boolean knownLayout(byte[] data) {
-    if (data.length < 5 || data[0] != 0) {
+    int id = AvroBinaryReader.schemaId(data);
+    if (id < 0) {
       return false;
     }
-    int id =
-        ((data[1] & 0xff) << 24)
-            | ((data[2] & 0xff) << 16)
-            | ((data[3] & 0xff) << 8)
-            | (data[4] & 0xff);
     Boolean known = layouts.get(id);
     if (known == null) {
       try {

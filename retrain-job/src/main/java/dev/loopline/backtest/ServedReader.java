@@ -1,6 +1,7 @@
 package dev.loopline.backtest;
 
 import dev.loopline.avro.Prediction;
+import dev.loopline.serde.AvroBinaryReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.avro.Schema;
@@ -19,7 +20,7 @@ import org.apache.avro.SchemaNormalization;
  * bytes, before anything else is built) and shadow predictions. Label, decision and top-label
  * strings repeat on every record and come from a small cache. Not thread-safe: one per reader.
  */
-final class ServedReader {
+final class ServedReader extends AvroBinaryReader {
 
   private static final String LAYOUT =
       SchemaNormalization.toParsingForm(Prediction.getClassSchema());
@@ -29,9 +30,6 @@ final class ServedReader {
   private final byte[][] cacheBytes = new byte[256][];
   private String[] labels = new String[8];
   private float[] probs = new float[8];
-
-  private byte[] b;
-  private int p;
 
   ServedReader(String modelName) {
     this.modelName = modelName.getBytes(StandardCharsets.UTF_8);
@@ -53,8 +51,7 @@ final class ServedReader {
    * @throws RuntimeException when the bytes are not a well-formed record of that layout
    */
   BacktestRecord read(byte[] data) {
-    b = data;
-    p = 5;
+    reset(data, 5);
     try {
       return record();
     } finally {
@@ -121,26 +118,6 @@ final class ServedReader {
     return r;
   }
 
-  private int length() {
-    long len = varLong();
-    if (len < 0 || len > b.length - p) {
-      throw new IllegalArgumentException("length " + len + " at " + p);
-    }
-    return (int) len;
-  }
-
-  private void skipString() {
-    int len = length(); // before p is read: not "p += length()"
-    p += len;
-  }
-
-  private String string() {
-    int len = length();
-    String s = new String(b, p, len, StandardCharsets.UTF_8);
-    p += len;
-    return s;
-  }
-
   /** A string that repeats across records (labels, decisions): built once per distinct value. */
   private String cachedString() {
     int len = length();
@@ -165,51 +142,5 @@ final class ServedReader {
     }
     p += len;
     return s;
-  }
-
-  private boolean bool() {
-    return b[p++] == 1; // as Avro's BinaryDecoder: 1 is true, any other byte false
-  }
-
-  private double doubleValue() {
-    if (b.length - p < 8) {
-      throw new IllegalArgumentException("double past the end at " + p);
-    }
-    long bits = 0;
-    for (int i = 7; i >= 0; i--) {
-      bits = (bits << 8) | (b[p + i] & 0xffL);
-    }
-    p += 8;
-    return Double.longBitsToDouble(bits);
-  }
-
-  private int varInt() {
-    int n = 0;
-    for (int shift = 0; ; shift += 7) {
-      if (shift > 28) {
-        throw new IllegalArgumentException("invalid int at " + p);
-      }
-      byte x = b[p++];
-      n |= (x & 0x7F) << shift;
-      if ((x & 0x80) == 0) {
-        break;
-      }
-    }
-    return (n >>> 1) ^ -(n & 1);
-  }
-
-  private long varLong() {
-    long n = 0;
-    for (int shift = 0; ; shift += 7) {
-      if (shift > 63) {
-        throw new IllegalArgumentException("invalid long at " + p);
-      }
-      byte x = b[p++];
-      n |= (long) (x & 0x7F) << shift;
-      if ((x & 0x80) == 0) {
-        break;
-      }
-    }
-    return (n >>> 1) ^ -(n & 1);
   }
 }

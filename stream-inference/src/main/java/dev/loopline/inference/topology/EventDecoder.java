@@ -2,8 +2,8 @@ package dev.loopline.inference.topology;
 
 import dev.loopline.avro.Event;
 import dev.loopline.registry.client.RegistryClient;
+import dev.loopline.serde.AvroBinaryReader;
 import dev.loopline.serde.AvroSerdes;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -79,14 +79,10 @@ public final class EventDecoder implements Deserializer<Event> {
 
   @Override
   public Event deserialize(String topic, byte[] data) {
-    if (!fast || data == null || data.length < 5 || data[0] != 0) {
+    int id = AvroBinaryReader.schemaId(data);
+    if (!fast || id < 0) {
       return fallback.deserialize(topic, data);
     }
-    int id =
-        ((data[1] & 0xff) << 24)
-            | ((data[2] & 0xff) << 16)
-            | ((data[3] & 0xff) << 8)
-            | (data[4] & 0xff);
     Layout layout = layouts.get(id);
     if (layout == null) {
       layout = layout(id);
@@ -170,12 +166,10 @@ public final class EventDecoder implements Deserializer<Event> {
   }
 
   /** One record's Avro binary after the 5-byte header; throws on anything malformed. */
-  private static final class Reader {
-    private final byte[] b;
-    private int p = 5;
+  private static final class Reader extends AvroBinaryReader {
 
     Reader(byte[] b) {
-      this.b = b;
+      reset(b, 5);
     }
 
     Event event(boolean withOrigin) {
@@ -213,33 +207,6 @@ public final class EventDecoder implements Deserializer<Event> {
         count = varLong();
       }
       return m;
-    }
-
-    private String string() {
-      long len = varLong();
-      if (len < 0 || len > b.length - p) {
-        throw new IllegalArgumentException("string of " + len + " bytes at " + p);
-      }
-      String s = new String(b, p, (int) len, StandardCharsets.UTF_8);
-      p += (int) len;
-      return s;
-    }
-
-    private long varLong() {
-      long n = 0;
-      int shift = 0;
-      while (true) {
-        if (shift > 63) {
-          throw new IllegalArgumentException("invalid long at " + p);
-        }
-        byte x = b[p++];
-        n |= (long) (x & 0x7F) << shift;
-        if ((x & 0x80) == 0) {
-          break;
-        }
-        shift += 7;
-      }
-      return (n >>> 1) ^ -(n & 1);
     }
   }
 }
