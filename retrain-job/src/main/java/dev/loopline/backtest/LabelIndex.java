@@ -151,6 +151,11 @@ public final class LabelIndex {
     props.remove("group.id");
     props.put("enable.auto.commit", "false");
     props.put("auto.offset.reset", "earliest"); // a start offset removed by retention meanwhile
+    // One thread fetches and decodes: the classic consumer asks for a partition's next data only
+    // once its buffered data is drained, so each fetch is a stall; fewer, larger ones.
+    props.putIfAbsent("max.partition.fetch.bytes", String.valueOf(4 << 20));
+    props.putIfAbsent("fetch.max.bytes", String.valueOf(16 << 20));
+    props.putIfAbsent("max.poll.records", "10000");
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       c.assign(tps);
