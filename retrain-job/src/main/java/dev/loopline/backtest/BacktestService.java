@@ -266,18 +266,8 @@ public final class BacktestService {
 
   /** First and end offsets of every partition of {@code topic} now; empty if it does not exist. */
   static Range bounds(LooplineConfig config, String topic) {
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(
-            new HashMap<>(config.kafkaClientProps()),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
-      List<TopicPartition> tps = new ArrayList<>();
-      if (infos != null) {
-        for (PartitionInfo p : infos) {
-          tps.add(new TopicPartition(topic, p.partition()));
-        }
-      }
+    try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
+      List<TopicPartition> tps = partitions(c, topic);
       Map<Integer, Long> start = new TreeMap<>();
       Map<Integer, Long> stop = new TreeMap<>();
       c.beginningOffsets(tps, TIMEOUT).forEach((tp, o) -> start.put(tp.partition(), o));
@@ -295,11 +285,44 @@ public final class BacktestService {
    * range. On a LogAppendTime topic (or one whose config cannot be read) from the beginning.
    */
   static Range servedRange(LooplineConfig config, String topic, Instant from) {
-    Range all = bounds(config, topic);
-    if (all.records() == 0 || !createTime(config, topic)) {
-      return all;
+    try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
+      List<TopicPartition> tps = partitions(c, topic);
+      Map<Integer, Long> start = new TreeMap<>();
+      Map<Integer, Long> stop = new TreeMap<>();
+      c.beginningOffsets(tps, TIMEOUT).forEach((tp, o) -> start.put(tp.partition(), o));
+      c.endOffsets(tps, TIMEOUT).forEach((tp, o) -> stop.put(tp.partition(), o));
+      Range all = new Range(start, stop);
+      if (all.records() == 0 || !createTime(config, topic)) {
+        return all;
+      }
+      Map<TopicPartition, Long> query = new HashMap<>();
+      tps.forEach(tp -> query.put(tp, from.toEpochMilli()));
+      c.offsetsForTimes(query, TIMEOUT)
+          .forEach(
+              (tp, found) ->
+                  start.put(
+                      tp.partition(), found == null ? stop.get(tp.partition()) : found.offset()));
+      return new Range(start, stop);
     }
-    return new Range(range(config, topic, from, from).start(), all.stop());
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(LooplineConfig config) {
+    return new KafkaConsumer<>(
+        new HashMap<>(config.kafkaClientProps()),
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  /** The partitions of {@code topic}; none if it does not exist. */
+  private static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
+    List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
+    List<TopicPartition> tps = new ArrayList<>();
+    if (infos != null) {
+      for (PartitionInfo p : infos) {
+        tps.add(new TopicPartition(topic, p.partition()));
+      }
+    }
+    return tps;
   }
 
   /** Whether {@code topic}'s records carry their producers' timestamps ({@code CreateTime}). */
@@ -469,18 +492,8 @@ public final class BacktestService {
    * job starts.
    */
   public static Range range(LooplineConfig config, String topic, Instant from, Instant to) {
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(
-            new HashMap<>(config.kafkaClientProps()),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
-      List<TopicPartition> tps = new ArrayList<>();
-      if (infos != null) {
-        for (PartitionInfo p : infos) {
-          tps.add(new TopicPartition(topic, p.partition()));
-        }
-      }
+    try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
+      List<TopicPartition> tps = partitions(c, topic);
       Map<TopicPartition, Long> end = c.endOffsets(tps, TIMEOUT);
       Map<TopicPartition, Long> qFrom = new HashMap<>();
       Map<TopicPartition, Long> qTo = new HashMap<>();
