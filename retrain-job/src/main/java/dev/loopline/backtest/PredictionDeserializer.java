@@ -40,7 +40,7 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
   /** Per writer schema id: whether {@link ServedReader} reads its layout. */
   private transient Map<Integer, Boolean> layouts;
 
-  private transient long readFast;
+  private transient long viaRegistry;
 
   /** Every served prediction, whatever its timestamp. */
   public PredictionDeserializer(Map<String, Object> serdeConfig, String modelName) {
@@ -74,9 +74,9 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
     layouts = new HashMap<>();
   }
 
-  /** Records read by {@link ServedReader} (the rest went through the registry deserializer). */
-  long readFast() {
-    return readFast;
+  /** Records the registry deserializer decoded (or failed to), not {@link ServedReader}. */
+  long viaRegistry() {
+    return viaRegistry;
   }
 
   @Override
@@ -87,7 +87,6 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
     if (knownLayout(record.value())) {
       try {
         BacktestRecord r = reader.read(record.value());
-        readFast++;
         if (r != null) {
           out.collect(r);
         }
@@ -96,6 +95,7 @@ public class PredictionDeserializer implements KafkaRecordDeserializationSchema<
         // Not well-formed: the registry deserializer below says why.
       }
     }
+    viaRegistry++;
     Prediction p;
     try {
       p = deserializer.deserialize(record.topic(), record.value());

@@ -77,7 +77,7 @@ public final class ServedIndex {
   private long[] times = new long[1 << 12];
   private int size;
   private long records;
-  private long readFast;
+  private long viaRegistry;
   private boolean zeroSet;
   private int zeroVersion;
   private long zeroTime;
@@ -110,7 +110,7 @@ public final class ServedIndex {
         spec.topic(),
         (System.nanoTime() - t0) / 1_000_000,
         index.records,
-        index.records - index.readFast);
+        index.viaRegistry);
     return index;
   }
 
@@ -181,14 +181,14 @@ public final class ServedIndex {
           index.records++;
           decoder.deserialize(r, sink);
         });
-    index.readFast = decoder.readFast();
+    index.viaRegistry = decoder.viaRegistry();
     return index;
   }
 
   /** Adds everything {@code other} holds, by the same rule as {@link #add}. */
   void addAll(ServedIndex other) {
     records += other.records;
-    readFast += other.readFast;
+    viaRegistry += other.viaRegistry;
     for (BacktestRecord s : other.full.values()) {
       add(s, true);
     }
