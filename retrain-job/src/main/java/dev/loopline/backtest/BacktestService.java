@@ -35,7 +35,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -267,13 +266,16 @@ public final class BacktestService {
   /** First and end offsets of every partition of {@code topic} now; empty if it does not exist. */
   static Range bounds(LooplineConfig config, String topic) {
     try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
-      List<TopicPartition> tps = partitions(c, topic);
-      Map<Integer, Long> start = new TreeMap<>();
-      Map<Integer, Long> stop = new TreeMap<>();
-      c.beginningOffsets(tps, TIMEOUT).forEach((tp, o) -> start.put(tp.partition(), o));
-      c.endOffsets(tps, TIMEOUT).forEach((tp, o) -> stop.put(tp.partition(), o));
-      return new Range(start, stop);
+      return bounds(c, ModelRegistryReader.partitions(c, topic));
     }
+  }
+
+  private static Range bounds(KafkaConsumer<?, ?> c, List<TopicPartition> tps) {
+    Map<Integer, Long> start = new TreeMap<>();
+    Map<Integer, Long> stop = new TreeMap<>();
+    c.beginningOffsets(tps, TIMEOUT).forEach((tp, o) -> start.put(tp.partition(), o));
+    c.endOffsets(tps, TIMEOUT).forEach((tp, o) -> stop.put(tp.partition(), o));
+    return new Range(start, stop);
   }
 
   /**
@@ -286,15 +288,13 @@ public final class BacktestService {
    */
   static Range servedRange(LooplineConfig config, String topic, Instant from) {
     try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
-      List<TopicPartition> tps = partitions(c, topic);
-      Map<Integer, Long> start = new TreeMap<>();
-      Map<Integer, Long> stop = new TreeMap<>();
-      c.beginningOffsets(tps, TIMEOUT).forEach((tp, o) -> start.put(tp.partition(), o));
-      c.endOffsets(tps, TIMEOUT).forEach((tp, o) -> stop.put(tp.partition(), o));
-      Range all = new Range(start, stop);
+      List<TopicPartition> tps = ModelRegistryReader.partitions(c, topic);
+      Range all = bounds(c, tps);
       if (all.records() == 0 || !createTime(config, topic)) {
         return all;
       }
+      Map<Integer, Long> start = new TreeMap<>(all.start());
+      Map<Integer, Long> stop = all.stop();
       Map<TopicPartition, Long> query = new HashMap<>();
       tps.forEach(tp -> query.put(tp, from.toEpochMilli()));
       c.offsetsForTimes(query, TIMEOUT)
@@ -311,18 +311,6 @@ public final class BacktestService {
         new HashMap<>(config.kafkaClientProps()),
         new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
-  }
-
-  /** The partitions of {@code topic}; none if it does not exist. */
-  private static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
-    List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
-    List<TopicPartition> tps = new ArrayList<>();
-    if (infos != null) {
-      for (PartitionInfo p : infos) {
-        tps.add(new TopicPartition(topic, p.partition()));
-      }
-    }
-    return tps;
   }
 
   /** Whether {@code topic}'s records carry their producers' timestamps ({@code CreateTime}). */
@@ -493,7 +481,7 @@ public final class BacktestService {
    */
   public static Range range(LooplineConfig config, String topic, Instant from, Instant to) {
     try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
-      List<TopicPartition> tps = partitions(c, topic);
+      List<TopicPartition> tps = ModelRegistryReader.partitions(c, topic);
       Map<TopicPartition, Long> end = c.endOffsets(tps, TIMEOUT);
       Map<TopicPartition, Long> qFrom = new HashMap<>();
       Map<TopicPartition, Long> qTo = new HashMap<>();

@@ -121,7 +121,8 @@ public final class ModelRegistryReader {
     return keys;
   }
 
-  private static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
+  /** The partitions of {@code topic}; none if it does not exist. */
+  public static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
     List<PartitionInfo> infos = c.partitionsFor(topic, TIMEOUT);
     List<TopicPartition> tps = new ArrayList<>();
     if (infos != null) {
