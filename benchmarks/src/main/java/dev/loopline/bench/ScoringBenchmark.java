@@ -68,10 +68,12 @@ import picocli.CommandLine.Option;
  * <ul>
  *   <li><b>pass-through</b>: a plain Kafka Streams EOS v2 app (one thread, bytes in, bytes out),
  *       the Kafka ceiling on this machine;
- *   <li><b>scoring</b>: {@link ScoringApp} (EOS v2, one thread, default batch settings) on the same
- *       topic with the default model (logistic regression on the default featurizer spec, trained
- *       here on the corpus);
- *   <li><b>in-process</b>: featurize + predict in batches of 256 with the same model, no Kafka.
+ *   <li><b>scoring</b>: {@link ScoringApp} (EOS v2, one stream thread and one model thread, default
+ *       batch settings) on the same topic with the default model (logistic regression on the
+ *       default featurizer spec, trained here on the corpus);
+ *   <li><b>in-process</b>: featurize + predict in batches of 256 with the same model, no Kafka, on
+ *       as many threads as the app's model threads (its stream threads with {@code
+ *       scoring.model.threads=0}).
  * </ul>
  *
  * Then, at a fixed offered load, the event-to-prediction latency (read_committed consumer receive
@@ -133,7 +135,13 @@ public final class ScoringBenchmark implements Callable<Integer> {
       settings.put("scoring.state.dir", tmp.resolve("state").toString());
       settings.putAll(overrides);
       LooplineConfig config = platform.config().with(settings);
-      int threads = ScoringSettings.from(config).threads();
+      // The in-process baseline featurizes and predicts on as many threads as the app does: its
+      // model threads, or its stream threads when it scores on those (scoring.model.threads=0).
+      ScoringSettings scoringSettings = ScoringSettings.from(config);
+      int threads =
+          scoringSettings.modelThreads() > 0
+              ? scoringSettings.modelThreads()
+              : scoringSettings.threads();
       Properties streams = ScoringApp.baseStreamsProperties(config);
       say(
           "Streams settings of both Kafka phases (beyond the client settings): %s",
@@ -209,6 +217,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
         say("scoring app running after %.1f s", (System.nanoTime() - startNanos) / 1e9);
         Cpu scoringCpu = new Cpu("bench-scoring-");
         double scoring = waitConsumed(config, "bench-scoring", records, warmup(), scoringCpu);
+        say("  bench-scoring stream thread: %s", threadTimeShares(app.streams()));
         double meanBatch = app.metrics().meanBatchSize();
         say(
             "scoring app: %.0f events/s, mean batch size %.1f, flushes %s, %s",
@@ -421,8 +430,41 @@ public final class ScoringBenchmark implements Callable<Integer> {
       while (s.state() != KafkaStreams.State.RUNNING) {
         Thread.sleep(20);
       }
-      return waitConsumed(config, applicationId, records, warmup(), cpu);
+      double rate = waitConsumed(config, applicationId, records, warmup(), cpu);
+      say("  %s stream thread: %s", applicationId, threadTimeShares(s));
+      return rate;
     }
+  }
+
+  /**
+   * Where the stream threads' time went, from Kafka Streams' own thread metrics (means over the
+   * threads; Kafka Streams averages them over its sample windows, so the phase's start-up shows a
+   * little): the shares of poll, process, punctuate and commit, and the mean commit and poll
+   * latency.
+   */
+  static String threadTimeShares(KafkaStreams s) {
+    Map<String, double[]> sums = new java.util.TreeMap<>();
+    for (var e : s.metrics().entrySet()) {
+      org.apache.kafka.common.MetricName n = e.getKey();
+      if (n.group().equals("stream-thread-metrics")
+          && (n.name().endsWith("-ratio")
+              || n.name().equals("commit-latency-avg")
+              || n.name().equals("poll-latency-avg"))
+          && e.getValue().metricValue() instanceof Number v
+          && !Double.isNaN(v.doubleValue())) {
+        double[] acc = sums.computeIfAbsent(n.name(), k -> new double[2]);
+        acc[0] += v.doubleValue();
+        acc[1]++;
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    sums.forEach(
+        (k, v) ->
+            out.append(out.length() == 0 ? "" : ", ")
+                .append(k)
+                .append(' ')
+                .append(String.format(Locale.ROOT, "%.3f", v[0] / v[1])));
+    return out.toString();
   }
 
   /** The Streams settings both Kafka phases share, without the client/security settings. */
@@ -548,6 +590,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
     static String kind(String name) {
       if (name.contains("-StreamThread-") && !name.contains("producer")) {
         return name.startsWith("bench-") ? "app: stream threads" : "other";
+      }
+      if (name.startsWith("bench-") && name.contains("-model-")) {
+        return "app: model threads";
       }
       if (name.startsWith("bench-inprocess-")) {
         return "in-process threads";

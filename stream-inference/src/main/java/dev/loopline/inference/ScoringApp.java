@@ -30,6 +30,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.Serde;
@@ -68,6 +71,7 @@ public final class ScoringApp implements AutoCloseable {
   private final Models models = new Models();
   private final Instant startedAt = Instant.now();
   private final HotSwapper swapper;
+  private final ExecutorService modelThreads;
   private OpsServer ops;
   private DeploymentWatcher watcher;
   private volatile KafkaStreams streams;
@@ -89,6 +93,26 @@ public final class ScoringApp implements AutoCloseable {
             metrics,
             settings.shadowSampleRate(),
             this::ensureRoutedTopics);
+    this.modelThreads = modelThreads(settings);
+  }
+
+  /**
+   * The pool that featurizes and scores full batches while the stream threads go on reading and
+   * writing ({@code scoring.model.threads}, default one per stream thread; 0: none, every batch is
+   * scored on its stream thread). Daemon threads named after the application id.
+   */
+  private static ExecutorService modelThreads(ScoringSettings settings) {
+    if (settings.modelThreads() == 0) {
+      return null;
+    }
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        settings.modelThreads(),
+        r -> {
+          Thread t = new Thread(r, settings.applicationId() + "-model-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /**
@@ -108,10 +132,13 @@ public final class ScoringApp implements AutoCloseable {
 
   private void startInternal() {
     LOG.info(
-        "scoring app '{}' for model '{}': {} , batches of up to {} events / {} ms, policy {}",
+        "scoring app '{}' for model '{}': {}, {} stream thread(s), {} model thread(s), batches of"
+            + " up to {} events / {} ms, policy {}",
         settings.applicationId(),
         settings.modelName(),
         settings.exactlyOnce() ? "exactly-once (v2)" : "at-least-once",
+        settings.threads(),
+        settings.modelThreads(),
         settings.batchMaxSize(),
         settings.batchMaxWaitMs(),
         policy);
@@ -183,7 +210,8 @@ public final class ScoringApp implements AutoCloseable {
         EventDecoder.serde(serdeProps),
         AvroSerdes.specific(Prediction.class, serdeProps, false),
         metrics,
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        modelThreads);
   }
 
   /** Kafka Streams settings: {@link #baseStreamsProperties}, app id, state, DLQ handlers. */
@@ -327,6 +355,10 @@ public final class ScoringApp implements AutoCloseable {
     if (streams != null) {
       // A clean close commits, and the commit flushes the pending batch first.
       streams.close(Duration.ofSeconds(60));
+    }
+    if (modelThreads != null) {
+      // After the stream threads: their last commit waited for every batch in flight.
+      modelThreads.shutdownNow();
     }
     if (streamsMetrics != null) {
       streamsMetrics.close();

@@ -13,6 +13,8 @@ import java.util.Locale;
  * @param modelName the model whose deployments this app serves ({@code model.name})
  * @param exactlyOnce EOS v2 when true (default), at-least-once otherwise
  * @param threads stream threads
+ * @param modelThreads threads that featurize and score full batches while the stream threads go on
+ *     reading and writing (at most one batch in flight per task); 0 scores on the stream threads
  * @param batchMaxSize a batch is scored as soon as it holds this many events
  * @param batchMaxWaitMs ... or once its oldest event waited this long (wall clock)
  * @param maxTextChars events with longer text go to the DLQ
@@ -28,6 +30,7 @@ public record ScoringSettings(
     String modelName,
     boolean exactlyOnce,
     int threads,
+    int modelThreads,
     int batchMaxSize,
     long batchMaxWaitMs,
     int maxTextChars,
@@ -41,6 +44,7 @@ public record ScoringSettings(
   public static final String APPLICATION_ID = "scoring.application.id";
   public static final String PROCESSING_GUARANTEE = "scoring.processing.guarantee";
   public static final String THREADS = "scoring.threads";
+  public static final String MODEL_THREADS = "scoring.model.threads";
   public static final String BATCH_MAX_SIZE = "scoring.batch.max.size";
   public static final String BATCH_MAX_WAIT_MS = "scoring.batch.max.wait.ms";
   public static final String MAX_TEXT_CHARS = "scoring.event.text.max.chars";
@@ -76,6 +80,7 @@ public record ScoringSettings(
 
   public ScoringSettings {
     require(threads >= 1, THREADS + " must be at least 1");
+    require(modelThreads >= 0, MODEL_THREADS + " must not be negative");
     require(batchMaxSize >= 1, BATCH_MAX_SIZE + " must be at least 1");
     require(batchMaxWaitMs >= 1, BATCH_MAX_WAIT_MS + " must be at least 1");
     require(maxTextChars >= 1, MAX_TEXT_CHARS + " must be at least 1");
@@ -102,11 +107,13 @@ public record ScoringSettings(
                   + "'");
     }
     Path home = Path.of(System.getProperty("user.home"), ".loopline");
+    int threads = c.getInt(THREADS, 1);
     return new ScoringSettings(
         appId,
         c.get("model.name", "tickets"),
         eos,
-        c.getInt(THREADS, 1),
+        threads,
+        c.getInt(MODEL_THREADS, threads),
         c.getInt(BATCH_MAX_SIZE, 256),
         c.getLong(BATCH_MAX_WAIT_MS, 20),
         c.getInt(MAX_TEXT_CHARS, 100_000),

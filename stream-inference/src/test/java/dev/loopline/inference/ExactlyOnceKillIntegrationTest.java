@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Exactly-once across crashes: the app runs as its own JVM and is killed with SIGKILL five times
  * while a micro-batch is pending (a batch wait of 10 minutes, so only the commit path empties the
- * buffer), then restarted. A read_committed consumer must see exactly one prediction per event in
- * {@code predictions} and exactly one in triage or a routed topic.
+ * buffer), then restarted. Kills 2 and 4 hit an instance with batches of 4, so that batches also
+ * sit on the model thread or wait there to be written when it dies. A read_committed consumer must
+ * see exactly one prediction per event in {@code predictions} and exactly one in triage or a routed
+ * topic.
  */
 @Tag("integration")
 class ExactlyOnceKillIntegrationTest {
@@ -83,6 +85,11 @@ class ExactlyOnceKillIntegrationTest {
     try (Writer w = Files.newBufferedWriter(configFile)) {
       props.store(w, "kill test");
     }
+    Path smallBatches = dir.resolve("scoring-small-batches.properties");
+    props.put("scoring.batch.max.size", "4");
+    try (Writer w = Files.newBufferedWriter(smallBatches)) {
+      props.store(w, "kill test, batches of 4");
+    }
 
     TestModels.StoredModel v1 = TestModels.train(dir.resolve("store"), 1, false);
     // The app creates its topics on start; the deployment topic must exist for the deploy.
@@ -112,7 +119,9 @@ class ExactlyOnceKillIntegrationTest {
     List<Long> pendingAtKill = new ArrayList<>();
     try {
       for (int k = 0; k < KILLS; k++) {
-        Child child = Child.start(configFile, logs.resolve("child-" + k + ".log"));
+        boolean small = k % 2 == 1;
+        Child child =
+            Child.start(small ? smallBatches : configFile, logs.resolve("child-" + k + ".log"));
         try {
           String base = "http://127.0.0.1:" + child.awaitPort() + "/metrics";
           // Kill only after this instance committed at least once (progress), and while its
@@ -134,7 +143,11 @@ class ExactlyOnceKillIntegrationTest {
                   });
           child.kill();
           pendingAtKill.add(pending[0]);
-          LOG.info("kill -9 #{}: {} events were pending in the batch buffer", k + 1, pending[0]);
+          LOG.info(
+              "kill -9 #{}: {} events were pending in the batch buffer{}",
+              k + 1,
+              pending[0],
+              small ? " or on the model thread (batches of 4)" : "");
         } finally {
           child.kill();
         }

@@ -66,7 +66,9 @@ class HotSwapIntegrationTest {
     settings.put("topic.partitions", "2");
     settings.put("scoring.application.id", "swap-test");
     settings.put("scoring.http.port", "0");
-    settings.put("scoring.batch.max.size", "128");
+    // Small batches fill up under the test's load, so most are scored on the model thread while
+    // the stream thread reads on (batches in flight across the swap); the rest by their wait.
+    settings.put("scoring.batch.max.size", "4");
     settings.put("scoring.batch.max.wait.ms", "20");
     settings.put("scoring.work.dir", dir.resolve("work").toString());
     settings.put("scoring.state.dir", dir.resolve("state").toString());
@@ -178,6 +180,9 @@ class HotSwapIntegrationTest {
       assertRescoredOfflineReproduce(predictions, Map.of(1, v1, 2, v2));
       assertDeadLetters(config);
       assertThat(app.metrics().meanBatchSize()).isGreaterThan(1.5);
+      double bySize = Kafka.metric(metrics, "loopline_scoring_flushes_total{reason=\"size\"");
+      LOG.info("{} batches were full and went to the model thread", bySize);
+      assertThat(bySize).isGreaterThan(100);
     } finally {
       producer.close();
     }

@@ -28,6 +28,12 @@ public final class TableScorer implements Scorer {
   public final AtomicInteger calls = new AtomicInteger();
   public final AtomicInteger closes = new AtomicInteger();
 
+  /** Names of the threads that called {@link #predict}. */
+  public final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** When set, {@link #predict} throws it (a model that fails at run time). */
+  public volatile RuntimeException failWith;
+
   public TableScorer(int version, String... labels) {
     this.metadata =
         new ModelMetadata(
@@ -66,6 +72,10 @@ public final class TableScorer implements Scorer {
   @Override
   public float[][] predict(List<SparseVector> batch) {
     calls.incrementAndGet();
+    threads.add(Thread.currentThread().getName());
+    if (failWith != null) {
+      throw failWith;
+    }
     int n = metadata.labels().size();
     float[][] out = new float[batch.size()][];
     for (int i = 0; i < batch.size(); i++) {

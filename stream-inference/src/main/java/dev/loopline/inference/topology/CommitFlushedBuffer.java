@@ -26,7 +26,10 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  */
 public final class CommitFlushedBuffer<T> implements StateStore, CachedStateStore<Object, Object> {
 
-  /** What the owner does when the commit path asks for a flush. */
+  /**
+   * What the owner does when the commit path asks for a flush; called also with an empty buffer, as
+   * the owner may hold work of its own (a batch in flight).
+   */
   public interface Flusher {
     void flushOnCommit();
   }
@@ -71,7 +74,7 @@ public final class CommitFlushedBuffer<T> implements StateStore, CachedStateStor
 
   @Override
   public void flushCache() {
-    if (flusher != null && !items.isEmpty()) {
+    if (flusher != null) {
       flusher.flushOnCommit();
     }
   }

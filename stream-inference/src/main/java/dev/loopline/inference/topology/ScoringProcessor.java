@@ -12,10 +12,14 @@ import dev.loopline.topics.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -31,6 +35,17 @@ import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
  * and one to its route ({@code routed.<slug>} or {@code triage}); a sampled share is also scored by
  * the shadow version, if any, to {@code predictions.shadow}.
  *
+ * <p>With model threads (an {@link Executor}), every batch is featurized and scored on a model
+ * thread while the stream thread goes on polling, decoding, validating and writing. A task may have
+ * up to {@link #MAX_IN_FLIGHT} batches in flight; their outputs are written on the stream thread,
+ * strictly oldest first, as soon as they are done (checked whenever a batch fills and on every
+ * wall-clock tick), when a full task must wait for its oldest, and on the commit path, which hands
+ * over what is left in the buffer and then waits for all of them. So a partition's outputs keep
+ * their input order, each batch holds the model it was handed with (a swap switches versions at one
+ * point per partition), and nothing is committed before it is written. A dirty close drops the
+ * batches in flight with the buffer and the uncommitted offsets. Without model threads every batch
+ * is scored on the stream thread.
+ *
  * <p>Records are forwarded with the record context they arrived with (topic, partition, offset,
  * timestamp, headers), also when the flush runs on the commit path where Kafka Streams has no
  * current record; that needs its internal processor context, as its own record caches do.
@@ -39,6 +54,20 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
 
   /** A buffered event and the context (timestamp, headers, source offset) it arrived with. */
   record Pending(Event event, ProcessorRecordContext context, long arrivedMs) {}
+
+  /** Probabilities of one batch and how long featurize + predict took. */
+  private record Scores(float[][] probs, long nanos) {}
+
+  /** A batch on a model thread: its model (for labels and metadata) and the result to come. */
+  private record InFlight(
+      List<Pending> batch, ServingModel model, String reason, CompletableFuture<Scores> scores) {}
+
+  /**
+   * Batches a task may have on model threads at once: enough for the stream thread to go on
+   * polling, decoding and writing while the model threads work through a task's backlog; the commit
+   * path waits for all of them.
+   */
+  static final int MAX_IN_FLIGHT = 4;
 
   private final String storeName;
   private final Models models;
@@ -51,6 +80,7 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
   private final long maxWaitMs;
   private final PredictionEncoder encoder;
   private final String predictionsTopic;
+  private final Executor modelThreads;
 
   /**
    * Route topic per label: {@link Topics#routed} slugs the label with two regular expressions,
@@ -63,6 +93,9 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
   private ProcessorNode<?, ?, ?, ?> node;
   private CommitFlushedBuffer<Pending> buffer;
 
+  /** Batches on model threads, oldest first; written strictly in this order. */
+  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+
   ScoringProcessor(
       String storeName,
       Models models,
@@ -73,7 +106,8 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
       Clock clock,
       int maxBatch,
       long maxWaitMs,
-      PredictionEncoder encoder) {
+      PredictionEncoder encoder,
+      Executor modelThreads) {
     this.storeName = storeName;
     this.models = models;
     this.policy = policy;
@@ -85,6 +119,7 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     this.maxWaitMs = maxWaitMs;
     this.encoder = encoder;
     this.predictionsTopic = topics.predictions();
+    this.modelThreads = modelThreads;
   }
 
   @Override
@@ -110,46 +145,136 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     buffer.add(new Pending(record.value(), light, context.currentSystemTimeMs()));
     metrics.pendingDelta(1);
     if (buffer.size() >= maxBatch) {
-      flush("size");
+      if (modelThreads == null) {
+        flush("size");
+      } else {
+        dispatch();
+      }
     }
   }
 
-  private void flushIfDue(long nowMs) {
-    Pending oldest = buffer.first();
-    if (oldest != null && nowMs - oldest.arrivedMs() >= maxWaitMs) {
-      flush("wait");
+  /** Writes the batch in flight, if any, and hands the full buffer to a model thread. */
+  private void dispatch() {
+    completeDone();
+    if (inFlight.size() >= MAX_IN_FLIGHT) {
+      completeOldest();
     }
+    dispatch(buffer.drain(), "size");
   }
 
-  private void flush(String reason) {
-    List<Pending> batch = buffer.drain();
-    if (batch.isEmpty()) {
-      return;
-    }
-    metrics.pendingDelta(-batch.size());
-    ServingModel model = models.serving().acquire();
-    if (model == null) {
-      // The app starts stream threads only once a model serves; reaching here is a bug.
-      throw new IllegalStateException("no model is serving; " + batch.size() + " events pending");
-    }
-    try {
-      score(batch, model, reason);
-    } finally {
-      model.release();
-    }
-    scoreShadow(batch);
-  }
-
-  private void score(List<Pending> batch, ServingModel model, String reason) {
+  /** Hands {@code batch} to a model thread; its outputs are written by {@link #completeOldest}. */
+  private void dispatch(List<Pending> batch, String reason) {
+    ServingModel model = acquireServing(batch.size());
     List<String> texts = new ArrayList<>(batch.size());
     List<Map<String, String>> attrs = new ArrayList<>(batch.size());
     for (Pending p : batch) {
       texts.add(p.event().getText());
       attrs.add(p.event().getAttributes());
     }
-    long t0 = System.nanoTime();
-    float[][] probs = model.featurizeAndPredict(texts, attrs);
-    long nanos = System.nanoTime() - t0;
+    CompletableFuture<Scores> scores;
+    try {
+      scores =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  long t0 = System.nanoTime();
+                  float[][] probs = model.featurizeAndPredict(texts, attrs);
+                  return new Scores(probs, System.nanoTime() - t0);
+                } finally {
+                  // Labels and metadata stay readable once released; the scorer is all it frees.
+                  model.release();
+                }
+              },
+              modelThreads);
+    } catch (RuntimeException e) {
+      model.release();
+      throw e;
+    }
+    inFlight.addLast(new InFlight(batch, model, reason, scores));
+  }
+
+  /** Waits for every batch in flight and writes their outputs, oldest first. */
+  private void completeInFlight() {
+    while (!inFlight.isEmpty()) {
+      completeOldest();
+    }
+  }
+
+  /** Writes the batches in flight that are done, oldest first, up to the first one that is not. */
+  private void completeDone() {
+    while (!inFlight.isEmpty() && inFlight.peekFirst().scores().isDone()) {
+      completeOldest();
+    }
+  }
+
+  /** Waits for the oldest batch in flight and writes its outputs (and its shadow scores). */
+  private void completeOldest() {
+    InFlight f = inFlight.pollFirst();
+    metrics.pendingDelta(-f.batch().size());
+    Scores s;
+    try {
+      s = f.scores().join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+    emit(f.batch(), f.model(), s, f.reason());
+    scoreShadow(f.batch());
+  }
+
+  private ServingModel acquireServing(int pending) {
+    ServingModel model = models.serving().acquire();
+    if (model == null) {
+      // The app starts stream threads only once a model serves; reaching here is a bug.
+      throw new IllegalStateException("no model is serving; " + pending + " events pending");
+    }
+    return model;
+  }
+
+  private void flushIfDue(long nowMs) {
+    completeDone();
+    Pending oldest = buffer.first();
+    if (oldest != null && nowMs - oldest.arrivedMs() >= maxWaitMs) {
+      flush("wait");
+    }
+  }
+
+  /** Writes the batch in flight first, then scores the buffer on this (the stream) thread. */
+  private void flush(String reason) {
+    List<Pending> batch = buffer.drain();
+    if (modelThreads != null) {
+      // Behind the batches in flight, on the model threads too: their outputs are written while
+      // this one is scored, and every batch is featurized on a model thread's warm caches.
+      if (!batch.isEmpty()) {
+        dispatch(batch, reason);
+      }
+      completeInFlight();
+      return;
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    metrics.pendingDelta(-batch.size());
+    ServingModel model = acquireServing(batch.size());
+    try {
+      List<String> texts = new ArrayList<>(batch.size());
+      List<Map<String, String>> attrs = new ArrayList<>(batch.size());
+      for (Pending p : batch) {
+        texts.add(p.event().getText());
+        attrs.add(p.event().getAttributes());
+      }
+      long t0 = System.nanoTime();
+      float[][] probs = model.featurizeAndPredict(texts, attrs);
+      emit(batch, model, new Scores(probs, System.nanoTime() - t0), reason);
+    } finally {
+      model.release();
+    }
+    scoreShadow(batch);
+  }
+
+  /** Decides, encodes and writes the prediction and the route record of every scored event. */
+  private void emit(List<Pending> batch, ServingModel model, Scores scores, String reason) {
+    float[][] probs = scores.probs();
+    long nanos = scores.nanos();
     metrics.batch(batch.size(), nanos, reason);
     long perRecordMicros = nanos / 1_000 / batch.size();
     Instant scoredAt = clock.instant();
@@ -273,7 +398,13 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
 
   @Override
   public void close() {
-    // A clean close flushed on the commit path; a dirty one drops the buffer with its offsets.
-    metrics.pendingDelta(-buffer.size());
+    // A clean close flushed on the commit path; a dirty one drops the buffer and the batch in
+    // flight with their offsets (the model thread still releases its model reference).
+    int dropped = buffer.size();
+    for (InFlight f : inFlight) {
+      dropped += f.batch().size();
+    }
+    metrics.pendingDelta(-dropped);
+    inFlight.clear();
   }
 }

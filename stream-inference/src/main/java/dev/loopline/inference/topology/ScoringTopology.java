@@ -8,6 +8,7 @@ import dev.loopline.inference.ops.ScoringMetrics;
 import dev.loopline.model.policy.DecisionPolicy;
 import dev.loopline.topics.Topics;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -29,6 +30,10 @@ public final class ScoringTopology {
 
   private ScoringTopology() {}
 
+  /**
+   * @param modelThreads where full batches are featurized and scored while the stream thread goes
+   *     on (see {@link ScoringProcessor}); null scores every batch on the stream thread
+   */
   public static Topology build(
       ScoringSettings settings,
       Topics topics,
@@ -37,7 +42,8 @@ public final class ScoringTopology {
       Serde<Event> eventSerde,
       Serde<Prediction> predictionSerde,
       ScoringMetrics metrics,
-      Clock clock) {
+      Clock clock,
+      Executor modelThreads) {
     Serde<String> keys = Serdes.String();
     EventValidator validator = EventValidator.from(settings);
     Topology t = new Topology();
@@ -55,7 +61,8 @@ public final class ScoringTopology {
                 clock,
                 settings.batchMaxSize(),
                 settings.batchMaxWaitMs(),
-                new PredictionEncoder(predictionSerde.serializer())),
+                new PredictionEncoder(predictionSerde.serializer()),
+                modelThreads),
         SOURCE);
     t.addStateStore(CommitFlushedBuffer.<ScoringProcessor.Pending>builder(BUFFER_STORE), SCORER);
     // The processor hands over predictions already encoded (once for predictions and route), each

@@ -68,15 +68,25 @@ class ScoringTopologyTest {
     registry.close();
   }
 
+  /** The app's default: batches are scored on a model thread. */
+  private final java.util.concurrent.ExecutorService modelThread =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "model-test"));
+
   @AfterEach
   void close() {
     if (driver != null) {
       driver.close();
     }
+    modelThread.shutdownNow();
     models.close();
   }
 
   private void start(TableScorer scorer, Map<String, String> settings) {
+    start(scorer, settings, modelThread);
+  }
+
+  private void start(
+      TableScorer scorer, Map<String, String> settings, java.util.concurrent.Executor threads) {
     Map<String, String> all = new HashMap<>(settings);
     all.put("schema.registry.url", registry.url());
     LooplineConfig config = LooplineConfig.of(all);
@@ -93,7 +103,8 @@ class ScoringTopologyTest {
             eventSerde,
             predictionSerde,
             metrics,
-            CLOCK);
+            CLOCK,
+            threads);
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "scoring-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -403,6 +414,15 @@ class ScoringTopologyTest {
 
   @Test
   void theBufferIsFlushedOnTheCommitPathEvenWhenNeitherSizeNorWaitIsReached() {
+    flushedOnTheCommitPath(modelThread, "model-test");
+  }
+
+  @Test
+  void withoutModelThreadsTheCommitPathScoresOnTheStreamThread() {
+    flushedOnTheCommitPath(null, Thread.currentThread().getName());
+  }
+
+  private void flushedOnTheCommitPath(java.util.concurrent.Executor threads, String scoredOn) {
     TableScorer scorer = new TableScorer(1, "billing", "other").row("a ticket", 0.9f, 0.1f);
     start(
         scorer,
@@ -412,7 +432,8 @@ class ScoringTopologyTest {
             ScoringSettings.BATCH_MAX_SIZE,
             "1000",
             ScoringSettings.BATCH_MAX_WAIT_MS,
-            "3600000"));
+            "3600000"),
+        threads);
 
     send("c1", "a ticket");
     send("c2", "a ticket");
@@ -428,6 +449,53 @@ class ScoringTopologyTest {
                 .count())
         .isEqualTo(2.0);
     assertThat(metrics.pending()).isZero();
+    // TopologyTestDriver runs the stream thread's work on the test's thread.
+    assertThat(scorer.threads).containsExactly(scoredOn);
+  }
+
+  @Test
+  void fullBatchesAreScoredOnAModelThreadAndWrittenInOrder() {
+    TableScorer scorer = new TableScorer(1, "billing", "other").row("a ticket", 0.9f, 0.1f);
+    // Batches of one: every record fills a batch, which goes to the model thread; the commit
+    // after each record (TopologyTestDriver) then waits for it and writes it.
+    start(scorer, Map.of("policy.audit.rate", "0", ScoringSettings.BATCH_MAX_SIZE, "1"));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ids.add("m" + i);
+      send("m" + i, "a ticket");
+    }
+
+    assertThat(read(topics.predictions()))
+        .extracting(TestRecord::key)
+        .containsExactlyElementsOf(ids);
+    assertThat(read("routed.billing")).extracting(TestRecord::key).containsExactlyElementsOf(ids);
+    assertThat(scorer.threads).containsExactly("model-test");
+    assertThat(
+            metrics
+                .registry()
+                .find("loopline.scoring.flushes")
+                .tag("reason", "size")
+                .counter()
+                .count())
+        .isEqualTo(20.0);
+    assertThat(metrics.pending()).isZero();
+    // Only the holder's reference is left: every batch released the one it took.
+    assertThat(models.serving().peek().references()).isEqualTo(1);
+  }
+
+  @Test
+  void aModelFailureOnTheModelThreadFailsTheStreamThreadAndReleasesTheModel() {
+    TableScorer scorer = new TableScorer(1, "billing", "other");
+    start(scorer, Map.of("policy.audit.rate", "0", ScoringSettings.BATCH_MAX_SIZE, "1"));
+    scorer.failWith = new IllegalStateException("the model broke");
+
+    // Not a bad event: no dead letter, the stream thread fails (the app replaces it and the
+    // uncommitted event is read again).
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> send("x1", "a ticket"))
+        .hasStackTraceContaining("the model broke");
+    assertThat(read(topics.predictions())).isEmpty();
+    assertThat(metrics.dlqCount()).isZero();
+    assertThat(models.serving().peek().references()).isEqualTo(1);
   }
 
   private static byte[] withFirstByte(byte[] b, byte first) {
