@@ -153,7 +153,10 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     }
   }
 
-  /** Writes the batch in flight, if any, and hands the full buffer to a model thread. */
+  /**
+   * Writes the batches in flight that are done (and waits for the oldest when the task already has
+   * {@link #MAX_IN_FLIGHT}), then hands the full buffer to a model thread.
+   */
   private void dispatch() {
     completeDone();
     if (inFlight.size() >= MAX_IN_FLIGHT) {
@@ -165,21 +168,13 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
   /** Hands {@code batch} to a model thread; its outputs are written by {@link #completeOldest}. */
   private void dispatch(List<Pending> batch, String reason) {
     ServingModel model = acquireServing(batch.size());
-    List<String> texts = new ArrayList<>(batch.size());
-    List<Map<String, String>> attrs = new ArrayList<>(batch.size());
-    for (Pending p : batch) {
-      texts.add(p.event().getText());
-      attrs.add(p.event().getAttributes());
-    }
     CompletableFuture<Scores> scores;
     try {
       scores =
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  long t0 = System.nanoTime();
-                  float[][] probs = model.featurizeAndPredict(texts, attrs);
-                  return new Scores(probs, System.nanoTime() - t0);
+                  return featurizeAndPredict(model, batch);
                 } finally {
                   // Labels and metadata stay readable once released; the scorer is all it frees.
                   model.release();
@@ -256,19 +251,24 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     metrics.pendingDelta(-batch.size());
     ServingModel model = acquireServing(batch.size());
     try {
-      List<String> texts = new ArrayList<>(batch.size());
-      List<Map<String, String>> attrs = new ArrayList<>(batch.size());
-      for (Pending p : batch) {
-        texts.add(p.event().getText());
-        attrs.add(p.event().getAttributes());
-      }
-      long t0 = System.nanoTime();
-      float[][] probs = model.featurizeAndPredict(texts, attrs);
-      emit(batch, model, new Scores(probs, System.nanoTime() - t0), reason);
+      emit(batch, model, featurizeAndPredict(model, batch), reason);
     } finally {
       model.release();
     }
     scoreShadow(batch);
+  }
+
+  /** One model call for {@code batch}, timed. */
+  private static Scores featurizeAndPredict(ServingModel model, List<Pending> batch) {
+    List<String> texts = new ArrayList<>(batch.size());
+    List<Map<String, String>> attrs = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      texts.add(p.event().getText());
+      attrs.add(p.event().getAttributes());
+    }
+    long t0 = System.nanoTime();
+    float[][] probs = model.featurizeAndPredict(texts, attrs);
+    return new Scores(probs, System.nanoTime() - t0);
   }
 
   /** Decides, encodes and writes the prediction and the route record of every scored event. */
@@ -317,15 +317,9 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
       return;
     }
     try {
-      List<String> texts = new ArrayList<>(sample.size());
-      List<Map<String, String>> attrs = new ArrayList<>(sample.size());
-      for (Pending p : sample) {
-        texts.add(p.event().getText());
-        attrs.add(p.event().getAttributes());
-      }
-      long t0 = System.nanoTime();
-      float[][] probs = shadow.featurizeAndPredict(texts, attrs);
-      long perRecordMicros = (System.nanoTime() - t0) / 1_000 / sample.size();
+      Scores scores = featurizeAndPredict(shadow, sample);
+      float[][] probs = scores.probs();
+      long perRecordMicros = scores.nanos() / 1_000 / sample.size();
       Instant scoredAt = clock.instant();
       for (int i = 0; i < sample.size(); i++) {
         Pending p = sample.get(i);
