@@ -14,7 +14,7 @@ import java.util.Locale;
  * @param exactlyOnce EOS v2 when true (default), at-least-once otherwise
  * @param threads stream threads
  * @param modelThreads threads that featurize and score full batches while the stream threads go on
- *     reading and writing (at most one batch in flight per task); 0 scores on the stream threads
+ *     reading and writing (up to 4 batches in flight per task); 0 scores on the stream threads
  * @param batchMaxSize a batch is scored as soon as it holds this many events
  * @param batchMaxWaitMs ... or once its oldest event waited this long (wall clock)
  * @param maxTextChars events with longer text go to the DLQ

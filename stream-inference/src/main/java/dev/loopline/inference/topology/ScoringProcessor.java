@@ -233,7 +233,11 @@ final class ScoringProcessor implements Processor<String, Event, String, Encoded
     }
   }
 
-  /** Writes the batch in flight first, then scores the buffer on this (the stream) thread. */
+  /**
+   * Scores the buffer now (its wait is up, or Kafka Streams commits) and writes everything: with
+   * model threads the buffer goes behind the batches in flight and this waits for all of them;
+   * without, it is scored on this (the stream) thread.
+   */
   private void flush(String reason) {
     List<Pending> batch = buffer.drain();
     if (modelThreads != null) {
