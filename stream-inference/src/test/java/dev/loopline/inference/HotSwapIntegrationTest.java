@@ -69,6 +69,8 @@ class HotSwapIntegrationTest {
     // Small batches fill up under the test's load, so most are scored on the model thread while
     // the stream thread reads on (batches in flight across the swap); the rest by their wait.
     settings.put("scoring.batch.max.size", "4");
+    // Two model threads: a task's batches can finish out of order, and must be written in order.
+    settings.put("scoring.model.threads", "2");
     settings.put("scoring.batch.max.wait.ms", "20");
     settings.put("scoring.work.dir", dir.resolve("work").toString());
     settings.put("scoring.state.dir", dir.resolve("state").toString());
@@ -161,9 +163,17 @@ class HotSwapIntegrationTest {
                       ConsumerRecord::partition, TreeMap::new, Collectors.toList()));
       for (var e : byPartition.entrySet()) {
         List<Integer> versions = new ArrayList<>();
+        List<Long> sequence = new ArrayList<>();
         e.getValue().stream()
             .sorted((a, b) -> Long.compare(a.offset(), b.offset()))
-            .forEach(r -> versions.add(r.value().getModelVersion()));
+            .forEach(
+                r -> {
+                  versions.add(r.value().getModelVersion());
+                  sequence.add(Long.parseLong(r.key().substring(r.key().lastIndexOf('-') + 1)));
+                });
+        // One producer sent ev-0, ev-1, ... and a key keeps its partition number from events to
+        // predictions (both have 2 partitions): each partition's predictions follow its events.
+        assertThat(sequence).as("event order in partition %d", e.getKey()).isSorted();
         int switches = 0;
         for (int i = 1; i < versions.size(); i++) {
           assertThat(versions.get(i)).isGreaterThanOrEqualTo(versions.get(i - 1));
