@@ -135,13 +135,8 @@ public final class ScoringBenchmark implements Callable<Integer> {
       settings.put("scoring.state.dir", tmp.resolve("state").toString());
       settings.putAll(overrides);
       LooplineConfig config = platform.config().with(settings);
-      // The in-process baseline featurizes and predicts on as many threads as the app does: its
-      // model threads, or its stream threads when it scores on those (scoring.model.threads=0).
-      ScoringSettings scoringSettings = ScoringSettings.from(config);
-      int threads =
-          scoringSettings.modelThreads() > 0
-              ? scoringSettings.modelThreads()
-              : scoringSettings.threads();
+      // The in-process baseline featurizes and predicts on as many threads as the app does.
+      int threads = ScoringSettings.from(config).modelCallThreads();
       Properties streams = ScoringApp.baseStreamsProperties(config);
       say(
           "Streams settings of both Kafka phases (beyond the client settings): %s",
@@ -217,7 +212,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
         say("scoring app running after %.1f s", (System.nanoTime() - startNanos) / 1e9);
         Cpu scoringCpu = new Cpu("bench-scoring-");
         double scoring = waitConsumed(config, "bench-scoring", records, warmup(), scoringCpu);
-        say("  bench-scoring stream thread: %s", threadTimeShares(app.streams()));
+        say("  bench-scoring commits: %s", commitShare(app.streams()));
         double meanBatch = app.metrics().meanBatchSize();
         say(
             "scoring app: %.0f events/s, mean batch size %.1f, flushes %s, %s",
@@ -431,7 +426,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
         Thread.sleep(20);
       }
       double rate = waitConsumed(config, applicationId, records, warmup(), cpu);
-      say("  %s stream thread: %s", applicationId, threadTimeShares(s));
+      say("  %s commits: %s", applicationId, commitShare(s));
       return rate;
     }
   }
@@ -443,7 +438,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
    * process ratios are left out: in Kafka Streams 4.2 the process ratio reads 0 and the poll ratio
    * includes the processing.)
    */
-  static String threadTimeShares(KafkaStreams s) {
+  static String commitShare(KafkaStreams s) {
     Map<String, double[]> sums = new java.util.TreeMap<>();
     for (var e : s.metrics().entrySet()) {
       org.apache.kafka.common.MetricName n = e.getKey();

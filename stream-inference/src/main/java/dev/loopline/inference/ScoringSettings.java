@@ -92,6 +92,11 @@ public record ScoringSettings(
     require(httpPort >= 0 && httpPort <= 65535, HTTP_PORT + " must be a port number or 0");
   }
 
+  /** Threads that run featurize + predict: the model threads, or the stream threads without. */
+  public int modelCallThreads() {
+    return modelThreads > 0 ? modelThreads : threads;
+  }
+
   public static ScoringSettings from(LooplineConfig c) {
     String appId = c.get(APPLICATION_ID, "loopline-scoring");
     String guarantee = c.get(PROCESSING_GUARANTEE, "exactly_once_v2").toLowerCase(Locale.ROOT);
