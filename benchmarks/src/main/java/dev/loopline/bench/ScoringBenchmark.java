@@ -102,6 +102,13 @@ public final class ScoringBenchmark implements Callable<Integer> {
   int rate;
 
   @Option(
+      names = "--warmup-rounds",
+      defaultValue = "2",
+      description =
+          "Full warm-up runs over the topic before each measured Kafka phase (JIT steady state).")
+  int warmupRounds;
+
+  @Option(
       names = "--latency-seconds",
       defaultValue = "20",
       description = "Length of each latency phase.")
@@ -136,7 +143,10 @@ public final class ScoringBenchmark implements Callable<Integer> {
       settings.putAll(overrides);
       LooplineConfig config = platform.config().with(settings);
       // The in-process baseline featurizes and predicts on as many threads as the app does.
-      int threads = ScoringSettings.from(config).modelCallThreads();
+      ScoringSettings scoringSettings = ScoringSettings.from(config);
+      int threads = scoringSettings.modelCallThreads();
+      String modelKind =
+          scoringSettings.modelThreads() > 0 ? "app: model threads" : "app: stream threads";
       Properties streams = ScoringApp.baseStreamsProperties(config);
       say(
           "Streams settings of both Kafka phases (beyond the client settings): %s",
@@ -173,9 +183,16 @@ public final class ScoringBenchmark implements Callable<Integer> {
       // JIT warm-up: each app runs once over the whole topic under another application id right
       // before its measured run (then the JIT is given time to finish compiling), so neither
       // measured run pays for compiling the code it runs or runs on code compiled for the other.
-      long warmStart = System.nanoTime();
-      passThrough(streams, "bench-passthrough-warmup", config, tmp, new Cpu("bench-passthrough-"));
-      say("pass-through warm-up round: %.1f s", (System.nanoTime() - warmStart) / 1e9);
+      for (int round = 1; round <= warmupRounds; round++) {
+        long warmStart = System.nanoTime();
+        passThrough(
+            streams,
+            "bench-passthrough-warmup-" + round,
+            config,
+            tmp,
+            new Cpu("bench-passthrough-"));
+        say("pass-through warm-up round %d: %.1f s", round, (System.nanoTime() - warmStart) / 1e9);
+      }
       settleJit();
       Cpu idleCpu = new Cpu("bench-");
       idleCpu.start();
@@ -191,19 +208,26 @@ public final class ScoringBenchmark implements Callable<Integer> {
           "Kafka Streams EOS pass-through: %.0f events/s, %s",
           passThrough, passThroughCpu.perEvent());
 
-      warmStart = System.nanoTime();
-      try (ScoringApp warm =
-          ScoringApp.start(
-              config.with(
-                  Map.of(
-                      "scoring.application.id",
-                      "bench-scoring-warmup",
-                      "scoring.work.dir",
-                      tmp.resolve("work-warmup").toString())))) {
-        waitRunning(warm);
-        waitConsumed(config, "bench-scoring-warmup", records, warmup(), new Cpu("bench-scoring-"));
+      for (int round = 1; round <= warmupRounds; round++) {
+        long warmStart = System.nanoTime();
+        try (ScoringApp warm =
+            ScoringApp.start(
+                config.with(
+                    Map.of(
+                        "scoring.application.id",
+                        "bench-scoring-warmup-" + round,
+                        "scoring.work.dir",
+                        tmp.resolve("work-warmup-" + round).toString())))) {
+          waitRunning(warm);
+          waitConsumed(
+              config,
+              "bench-scoring-warmup-" + round,
+              records,
+              warmup(),
+              new Cpu("bench-scoring-"));
+        }
+        say("scoring warm-up round %d: %.1f s", round, (System.nanoTime() - warmStart) / 1e9);
       }
-      say("scoring warm-up round: %.1f s", (System.nanoTime() - warmStart) / 1e9);
       settleJit();
 
       long startNanos = System.nanoTime();
@@ -211,6 +235,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
         waitRunning(app);
         say("scoring app running after %.1f s", (System.nanoTime() - startNanos) / 1e9);
         Cpu scoringCpu = new Cpu("bench-scoring-");
+        if (scoringSettings.modelThreads() > 0) {
+          scoringCpu.schedOf("bench-scoring-model-");
+        }
         double scoring = waitConsumed(config, "bench-scoring", records, warmup(), scoringCpu);
         say("  bench-scoring commits: %s", commitShare(app.streams()));
         double meanBatch = app.metrics().meanBatchSize();
@@ -268,6 +295,23 @@ public final class ScoringBenchmark implements Callable<Integer> {
             "process CPU per event by thread kind, in-process (us)",
             "%s",
             inProcessCpu.breakdown());
+        // Where the scoring app's ceiling lies: the cores it keeps busy (of the machine's) and the
+        // share of its phase that the threads doing the model calls ran, per thread.
+        row(
+            "cores busy (process), pass-through / scoring / in-process",
+            "%.2f / %.2f / %.2f",
+            passThroughCpu.cores(),
+            scoringCpu.cores(),
+            inProcessCpu.cores());
+        row(
+            "threads that featurize + predict: share of the scoring phase on CPU, per thread",
+            "%.2f",
+            scoringCpu.cores(modelKind) / threads);
+        row(
+            "model threads, share of the scoring phase: on CPU / waiting for a CPU / waiting for"
+                + " work",
+            "%s",
+            scoringCpu.schedShares());
         row("offered load for latency (events/s)", "%d", offered);
         row("steady p50 / p99 event-to-prediction (ms)", "%.1f / %.1f", steady[0], steady[1]);
         row("during hot swap p50 / p99 (ms)", "%.1f / %.1f", swap[0], swap[1]);
@@ -506,6 +550,11 @@ public final class ScoringBenchmark implements Callable<Integer> {
     private Map<Long, Long> startThreads = Map.of();
     private Map<String, Long> startKinds = Map.of();
     private long startProcess;
+    private long startWall;
+    private long wallNanos = -1;
+    private String schedPrefix;
+    private long[] startSched = new long[3];
+    private long[] sched = new long[3];
     private long threadNanos = -1;
     private long processNanos = -1;
     private final Map<String, Long> kindNanos = new java.util.TreeMap<>();
@@ -519,11 +568,32 @@ public final class ScoringBenchmark implements Callable<Integer> {
       startThreads = threadTimes();
       startKinds = kindTimes();
       startProcess = OS.getProcessCpuTime();
+      startWall = System.nanoTime();
+      if (schedPrefix != null) {
+        startSched = schedstat(schedPrefix);
+      }
+    }
+
+    /**
+     * Also tracks the scheduler's view (/proc schedstat) of the threads whose native names start
+     * with {@code prefix}: time on a CPU and time runnable but waiting for one.
+     */
+    Cpu schedOf(String prefix) {
+      // Linux keeps the first 15 bytes of a thread's name.
+      schedPrefix = prefix.substring(0, Math.min(15, prefix.length()));
+      return this;
     }
 
     /** Stops counting; {@code events} is how many events the interval processed. */
     void stop(long events) {
       this.events = Math.max(1, events);
+      wallNanos = System.nanoTime() - startWall;
+      if (schedPrefix != null) {
+        long[] now = schedstat(schedPrefix);
+        sched[0] = now[0] - startSched[0];
+        sched[1] = now[1] - startSched[1];
+        sched[2] = now[2];
+      }
       long sum = 0;
       for (Map.Entry<Long, Long> e : threadTimes().entrySet()) {
         sum += e.getValue() - startThreads.getOrDefault(e.getKey(), 0L);
@@ -618,6 +688,53 @@ public final class ScoringBenchmark implements Callable<Integer> {
         return "jvm: VM";
       }
       return null;
+    }
+
+    /**
+     * Run time, run-queue wait time (ns) and thread count of the threads whose native name starts
+     * with {@code prefix}, summed from /proc/self/task/.../schedstat; zeros where the kernel does
+     * not keep it.
+     */
+    private static long[] schedstat(String prefix) {
+      long[] out = new long[3];
+      try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+        for (Path task : (Iterable<Path>) tasks::iterator) {
+          if (Files.readString(task.resolve("comm")).trim().startsWith(prefix)) {
+            String[] f = Files.readString(task.resolve("schedstat")).trim().split(" ");
+            out[0] += Long.parseLong(f[0]);
+            out[1] += Long.parseLong(f[1]);
+            out[2]++;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // No schedstat here (or a thread ended while listing): the figures stay zero.
+      }
+      return out;
+    }
+
+    /**
+     * Of the tracked threads ({@link #schedOf}), per thread and as shares of the interval: on a
+     * CPU, runnable but waiting for a CPU, and the rest (waiting for work or a lock).
+     */
+    String schedShares() {
+      if (schedPrefix == null || sched[2] <= 0 || wallNanos <= 0) {
+        return "n/a";
+      }
+      double wall = (double) wallNanos * Math.max(1, sched[2]);
+      double run = sched[0] / wall;
+      double wait = sched[1] / wall;
+      return String.format(
+          Locale.ROOT, "%.2f / %.2f / %.2f", run, wait, Math.max(0, 1 - run - wait));
+    }
+
+    /** Cores the whole process kept busy over the interval (CPU time / wall time). */
+    double cores() {
+      return (double) processNanos / wallNanos;
+    }
+
+    /** Cores one thread kind kept busy over the interval (CPU time / wall time). */
+    double cores(String kind) {
+      return (double) kindNanos.getOrDefault(kind, 0L) / wallNanos;
     }
 
     double threadMicros() {
