@@ -98,7 +98,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
   @Option(
       names = "--rate",
       defaultValue = "0",
-      description = "Offered load (events/s) for latency; 0 = 30% of the measured scoring rate.")
+      description = "Offered load (events/s) for latency; 0 = 30%% of the measured scoring rate.")
   int rate;
 
   @Option(
