@@ -73,7 +73,8 @@ import picocli.CommandLine.Option;
  *       default featurizer spec, trained here on the corpus);
  *   <li><b>in-process</b>: featurize + predict in batches of 256 with the same model, no Kafka, on
  *       as many threads as the app's model threads (its stream threads with {@code
- *       scoring.model.threads=0}).
+ *       scoring.model.threads=0}), measured before the Kafka phases and again right after the
+ *       scoring phase, so that the machine's drift in speed shows.
  * </ul>
  *
  * Then, at a fixed offered load, the event-to-prediction latency (read_committed consumer receive
@@ -244,6 +245,15 @@ public final class ScoringBenchmark implements Callable<Integer> {
         say(
             "scoring app: %.0f events/s, mean batch size %.1f, flushes %s, %s",
             scoring, meanBatch, flushes(app), scoringCpu.perEvent());
+        // The machine's speed drifts by a third within minutes; measuring the in-process rate
+        // again right after the scoring phase (the app idle) brackets the Kafka phases, so a slow
+        // or fast moment during either in-process run shows instead of skewing the ratio.
+        Cpu inProcessAfterCpu = new Cpu("bench-inprocess-");
+        double inProcessAfter = inProcessRate(v1, corpus, tmp, threads, inProcessAfterCpu);
+        say(
+            "in-process featurize+predict again, after the scoring phase: %.0f events/s, %s",
+            inProcessAfter, inProcessAfterCpu.perEvent());
+        double inProcessMean = (inProcess + inProcessAfter) / 2;
 
         int offered = rate > 0 ? rate : (int) Math.max(100, scoring * 0.3);
         double[] steady = latency(config, offered, null, 0);
@@ -257,12 +267,24 @@ public final class ScoringBenchmark implements Callable<Integer> {
         row("Kafka Streams EOS pass-through (events/s)", "%.0f", passThrough);
         row("scoring app, EOS v2, default model (events/s)", "%.0f", scoring);
         row(
-            "in-process featurize + predict, batch 256, " + threads + " thread(s) (events/s)",
-            "%.0f",
-            inProcess);
+            "in-process featurize + predict, batch 256, "
+                + threads
+                + " thread(s), before / after the Kafka phases (events/s)",
+            "%.0f / %.0f",
+            inProcess,
+            inProcessAfter);
         row("scoring / pass-through", "%.2f", scoring / passThrough);
-        row("scoring / in-process", "%.2f", scoring / inProcess);
+        row("scoring / in-process (mean of before and after)", "%.2f", scoring / inProcessMean);
+        row(
+            "scoring / in-process (the faster of before and after)",
+            "%.2f",
+            scoring / Math.max(inProcess, inProcessAfter));
         row("mean batch size (throughput phase)", "%.1f", meanBatch);
+        row(
+            "in-process threads' CPU per event, before / after the Kafka phases (us)",
+            "%.1f / %.1f",
+            inProcessCpu.threadMicros(),
+            inProcessAfterCpu.threadMicros());
         row(
             "app threads' CPU per event, pass-through / scoring / in-process (us)",
             "%.1f / %.1f / %.1f",
@@ -370,9 +392,10 @@ public final class ScoringBenchmark implements Callable<Integer> {
 
   /**
    * Featurize + predict with no Kafka, on {@code threads} threads named {@code bench-inprocess-*}
-   * (as many as the app's stream threads), each taking batches of 256 from a shared cursor and
-   * calling the app's own {@link ServingModel#featurizeAndPredict} on one loaded version, as the
-   * stream threads do.
+   * (as many as the app's threads that make model calls: {@link ScoringSettings#modelCallThreads}),
+   * each taking batches of 256 from a shared cursor and calling the app's own {@link
+   * ServingModel#featurizeAndPredict} on one loaded version, as the app's threads do. Round 0 warms
+   * up; the result is the faster of rounds 1 and 2.
    */
   private static double inProcessRate(
       Stored model, List<GeneratedTicket> corpus, Path tmp, int threads, Cpu cpu) throws Exception {
