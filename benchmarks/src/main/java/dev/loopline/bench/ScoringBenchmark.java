@@ -103,6 +103,16 @@ public final class ScoringBenchmark implements Callable<Integer> {
   int rate;
 
   @Option(
+      names = "--channel-shares",
+      split = ",",
+      defaultValue = "35,32,33",
+      description =
+          "Shares of chat lines, web forms and e-mails in the corpus and the training tickets"
+              + " (the generator's default 35,32,33 gives a median text of ~100 chars, 10,30,60"
+              + " ~150).")
+  List<Double> channelShares;
+
+  @Option(
       names = "--warmup-rounds",
       defaultValue = "2",
       description =
@@ -127,6 +137,11 @@ public final class ScoringBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (channelShares.size() != 3) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--channel-shares takes three numbers: chat,web,email");
+    }
+    tickets(0); // rejects negative or all-zero shares before anything starts
     Path tmp = Files.createTempDirectory("loopline-scoring-bench");
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(EmbeddedPlatform.Options.forTests())) {
       Map<String, String> settings = new HashMap<>();
@@ -161,8 +176,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
           (short) 1,
           Duration.ofSeconds(30));
 
-      List<GeneratedTicket> corpus =
-          new TicketGenerator(TicketGenerator.Settings.defaults(42)).take(records);
+      List<GeneratedTicket> corpus = new TicketGenerator(tickets(42)).take(records);
       int[] lengths =
           corpus.stream().mapToInt(t -> t.event().getText().length()).sorted().toArray();
       say("corpus: %d tickets, median text %d chars", records, lengths[lengths.length / 2]);
@@ -347,13 +361,18 @@ public final class ScoringBenchmark implements Callable<Integer> {
 
   private record Stored(int version, URI uri, String sha256, Path zip) {}
 
+  /** The generator's default tickets with this run's channel shares. */
+  private TicketGenerator.Settings tickets(long seed) {
+    return TicketGenerator.Settings.defaults(seed)
+        .withChannelShares(channelShares.get(0), channelShares.get(1), channelShares.get(2));
+  }
+
   /** The default model: default featurizer spec and trainer settings, on generated tickets. */
   private Stored train(Path tmp, int version, long seed) throws IOException {
     long t0 = System.nanoTime();
     FeaturizerSpec spec = FeaturizerSpec.defaults();
     Featurizer f = new Featurizer(spec);
-    List<GeneratedTicket> tickets =
-        new TicketGenerator(TicketGenerator.Settings.defaults(seed)).take(trainExamples);
+    List<GeneratedTicket> tickets = new TicketGenerator(tickets(seed)).take(trainExamples);
     List<String> labels = TicketGenerator.DEFAULT_LABELS;
     List<SparseVector> x = new ArrayList<>();
     int[] y = new int[tickets.size()];
@@ -952,7 +971,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
                 Event.newBuilder()
                     .setId("lat-" + (swapTo == null ? "s-" : "w-") + seq++)
                     .setOccurredAt(Instant.ofEpochMilli(now))
-                    .setText(LATENCY_TEXTS[(int) (seq % LATENCY_TEXTS.length)])
+                    .setText(latencyTexts()[(int) (seq % latencyTexts().length)])
                     .setAttributes(Map.of())
                     .build();
             p.send(new ProducerRecord<>(EVENTS, null, now, e.getId(), e));
@@ -976,9 +995,17 @@ public final class ScoringBenchmark implements Callable<Integer> {
     };
   }
 
-  private static final String[] LATENCY_TEXTS =
-      new TicketGenerator(TicketGenerator.Settings.defaults(99))
-          .take(512).stream().map(t -> t.event().getText()).toArray(String[]::new);
+  /** Texts of the latency phases' events: generated tickets with this run's channel shares. */
+  private String[] latencyTexts;
+
+  private String[] latencyTexts() {
+    if (latencyTexts == null) {
+      latencyTexts =
+          new TicketGenerator(tickets(99))
+              .take(512).stream().map(t -> t.event().getText()).toArray(String[]::new);
+    }
+    return latencyTexts;
+  }
 
   private static long procStatus(String key) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -57,6 +57,9 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
    * @param driftLabels labels whose phrasing drifts
    * @param driftShare share of a drifting label's tickets that use the new phrasing
    * @param ambiguousShare share of tickets that mix two labels
+   * @param chatBelow a ticket is a chat line when its channel draw (uniform in [0, 1)) is below
+   *     this, a web form when below {@code webBelow}, else an e-mail
+   * @param webBelow see {@code chatBelow}
    */
   public record Settings(
       long seed,
@@ -68,7 +71,9 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
       Instant driftAtTime,
       Set<String> driftLabels,
       double driftShare,
-      double ambiguousShare) {
+      double ambiguousShare,
+      double chatBelow,
+      double webBelow) {
 
     public static final Instant DEFAULT_START = Instant.parse("2026-01-05T08:00:00Z");
 
@@ -92,6 +97,9 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
       }
       if (meanGap.isNegative()) {
         throw new IllegalArgumentException("meanGap must not be negative");
+      }
+      if (!(chatBelow >= 0 && chatBelow <= webBelow && webBelow <= 1)) {
+        throw new IllegalArgumentException("channel bounds must satisfy 0 <= chat <= web <= 1");
       }
     }
 
@@ -119,7 +127,39 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
           null,
           Set.copyOf(labels.subList(0, Math.min(2, labels.size()))),
           0.85,
-          0.10);
+          0.10,
+          0.35,
+          0.67);
+    }
+
+    /**
+     * Relative shares of chat lines, web forms and e-mails (the default is 35 / 32 / 33; more
+     * e-mail means longer texts: median 100 chars by default, ~150 with 10 / 30 / 60).
+     */
+    public Settings withChannelShares(double chat, double web, double email) {
+      double sum = chat + web + email;
+      if (!(chat >= 0 && web >= 0 && email >= 0 && sum > 0)) {
+        throw new IllegalArgumentException(
+            "channel shares must be non-negative and not all zero: "
+                + chat
+                + ", "
+                + web
+                + ", "
+                + email);
+      }
+      return new Settings(
+          seed,
+          labels,
+          weights,
+          start,
+          meanGap,
+          driftAtIndex,
+          driftAtTime,
+          driftLabels,
+          driftShare,
+          ambiguousShare,
+          chat / sum,
+          email == 0 ? 1.0 : (chat + web) / sum);
     }
 
     public Settings withStart(Instant start) {
@@ -133,7 +173,9 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
           driftAtTime,
           driftLabels,
           driftShare,
-          ambiguousShare);
+          ambiguousShare,
+          chatBelow,
+          webBelow);
     }
 
     public Settings withMeanGap(Duration gap) {
@@ -147,7 +189,9 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
           driftAtTime,
           driftLabels,
           driftShare,
-          ambiguousShare);
+          ambiguousShare,
+          chatBelow,
+          webBelow);
     }
 
     public Settings withDriftAtIndex(long index) {
@@ -161,7 +205,9 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
           driftAtTime,
           driftLabels,
           driftShare,
-          ambiguousShare);
+          ambiguousShare,
+          chatBelow,
+          webBelow);
     }
 
     public Settings withDriftAtTime(Instant time) {
@@ -175,7 +221,9 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
           time,
           driftLabels,
           driftShare,
-          ambiguousShare);
+          ambiguousShare,
+          chatBelow,
+          webBelow);
     }
 
     public Settings withDriftLabels(Set<String> drifting) {
@@ -189,7 +237,9 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
           driftAtTime,
           drifting,
           driftShare,
-          ambiguousShare);
+          ambiguousShare,
+          chatBelow,
+          webBelow);
     }
 
     public Settings withAmbiguousShare(double share) {
@@ -203,7 +253,9 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
           driftAtTime,
           driftLabels,
           driftShare,
-          share);
+          share,
+          chatBelow,
+          webBelow);
     }
   }
 
@@ -311,7 +363,7 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
     }
 
     double c = r.nextDouble();
-    String channel = c < 0.35 ? "chat" : c < 0.67 ? "web" : "email";
+    String channel = c < settings.chatBelow() ? "chat" : c < settings.webBelow() ? "web" : "email";
     String language = "en";
     String text;
     double roll = r.nextDouble();

@@ -225,4 +225,35 @@ class TicketGeneratorTest {
           / (double) ts.size();
     }
   }
+
+  @Test
+  void channelSharesSetTheMixOfChatWebAndEmailAndSoTheTextLengths() {
+    TicketGenerator.Settings d = TicketGenerator.Settings.defaults(5);
+    // The default bounds are the historical 35 / 32 / 33 split: same tickets as before.
+    assertThat(d.chatBelow()).isEqualTo(0.35);
+    assertThat(d.webBelow()).isEqualTo(0.67);
+    assertThat(tickets(d.withChannelShares(1, 0, 0), 200))
+        .allMatch(t -> t.event().getAttributes().get("channel").equals("chat"));
+    assertThat(tickets(d.withChannelShares(0, 0, 3), 200))
+        .allMatch(t -> t.event().getAttributes().get("channel").equals("email"));
+    Map<String, Long> mix =
+        tickets(d.withChannelShares(10, 30, 60), 20_000).stream()
+            .collect(
+                Collectors.groupingBy(
+                    t -> t.event().getAttributes().get("channel"), Collectors.counting()));
+    assertThat(mix.get("chat")).isBetween(1_700L, 2_300L);
+    assertThat(mix.get("web")).isBetween(5_500L, 6_500L);
+    assertThat(mix.get("email")).isBetween(11_500L, 12_500L);
+    assertThat(medianLength(tickets(d, 20_000))).isBetween(90, 110);
+    assertThat(medianLength(tickets(d.withChannelShares(10, 30, 60), 20_000))).isBetween(140, 165);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withChannelShares(0, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withChannelShares(-1, 1, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static int medianLength(List<GeneratedTicket> tickets) {
+    int[] n = tickets.stream().mapToInt(t -> t.event().getText().length()).sorted().toArray();
+    return n[n.length / 2];
+  }
 }
