@@ -73,8 +73,8 @@ import picocli.CommandLine.Option;
  *       default featurizer spec, trained here on the corpus);
  *   <li><b>in-process</b>: featurize + predict in batches of 256 with the same model, no Kafka, on
  *       as many threads as the app's model threads (its stream threads with {@code
- *       scoring.model.threads=0}), measured before the Kafka phases and again right after the
- *       scoring phase, so that the machine's drift in speed shows.
+ *       scoring.model.threads=0}), measured before the Kafka phases and again after the scoring
+ *       and latency phases, so that the machine's drift in speed shows.
  * </ul>
  *
  * Then, at a fixed offered load, the event-to-prediction latency (read_committed consumer receive
@@ -176,7 +176,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
           (short) 1,
           Duration.ofSeconds(30));
 
-      List<GeneratedTicket> corpus = new TicketGenerator(tickets(42)).take(records);
+      List<GeneratedTicket> corpus = corpus();
       int[] lengths =
           corpus.stream().mapToInt(t -> t.event().getText().length()).sorted().toArray();
       say("corpus: %d tickets, median text %d chars", records, lengths[lengths.length / 2]);
@@ -194,6 +194,11 @@ public final class ScoringBenchmark implements Callable<Integer> {
           threads, threads == 1 ? "" : "s", inProcess, inProcessCpu.perEvent());
 
       produce(config, corpus);
+      // The Kafka phases run without the driver's copy of the corpus on the heap (millions of
+      // small objects that G1 would mark again and again, billing the apps' phases for the
+      // benchmark's own data); the in-process run after the Kafka phases generates it anew.
+      corpus = null;
+      System.gc();
       deploy(config, v1);
       // JIT warm-up: each app runs once over the whole topic under another application id right
       // before its measured run (then the JIT is given time to finish compiling), so neither
@@ -259,21 +264,22 @@ public final class ScoringBenchmark implements Callable<Integer> {
         say(
             "scoring app: %.0f events/s, mean batch size %.1f, flushes %s, %s",
             scoring, meanBatch, flushes(app), scoringCpu.perEvent());
-        // The machine's speed drifts by a third within minutes; measuring the in-process rate
-        // again right after the scoring phase (the app idle) brackets the Kafka phases, so a slow
-        // or fast moment during either in-process run shows instead of skewing the ratio.
-        Cpu inProcessAfterCpu = new Cpu("bench-inprocess-");
-        double inProcessAfter = inProcessRate(v1, corpus, tmp, threads, inProcessAfterCpu);
-        say(
-            "in-process featurize+predict again, after the scoring phase: %.0f events/s, %s",
-            inProcessAfter, inProcessAfterCpu.perEvent());
-        double inProcessMean = (inProcess + inProcessAfter) / 2;
-
         int offered = rate > 0 ? rate : (int) Math.max(100, scoring * 0.3);
         double[] steady = latency(config, offered, null, 0);
         double[] swap = latency(config, offered, v2, latencySeconds / 2);
         long rss = procStatus("VmRSS");
         long hwm = procStatus("VmHWM");
+
+        // The machine's speed drifts by a third within minutes; measuring the in-process rate
+        // again right after the scoring and latency phases (the app idle) brackets the Kafka
+        // phases, so a slow or fast moment during either in-process run shows instead of skewing
+        // the ratio.
+        Cpu inProcessAfterCpu = new Cpu("bench-inprocess-");
+        double inProcessAfter = inProcessRate(v1, corpus(), tmp, threads, inProcessAfterCpu);
+        say(
+            "in-process featurize+predict again, after the scoring phase: %.0f events/s, %s",
+            inProcessAfter, inProcessAfterCpu.perEvent());
+        double inProcessMean = (inProcess + inProcessAfter) / 2;
 
         System.out.println();
         System.out.println("| measure | value |");
@@ -360,6 +366,11 @@ public final class ScoringBenchmark implements Callable<Integer> {
   }
 
   private record Stored(int version, URI uri, String sha256, Path zip) {}
+
+  /** The measured events: {@code records} generated tickets (seed 42), the same every call. */
+  private List<GeneratedTicket> corpus() {
+    return new TicketGenerator(tickets(42)).take(records);
+  }
 
   /** The generator's default tickets with this run's channel shares. */
   private TicketGenerator.Settings tickets(long seed) {
