@@ -73,8 +73,8 @@ import picocli.CommandLine.Option;
  *       default featurizer spec, trained here on the corpus);
  *   <li><b>in-process</b>: featurize + predict in batches of 256 with the same model, no Kafka, on
  *       as many threads as the app's model threads (its stream threads with {@code
- *       scoring.model.threads=0}), measured before the Kafka phases and again after the scoring
- *       and latency phases, so that the machine's drift in speed shows.
+ *       scoring.model.threads=0}), measured before the Kafka phases and again after the scoring and
+ *       latency phases, so that the machine's drift in speed shows.
  * </ul>
  *
  * Then, at a fixed offered load, the event-to-prediction latency (read_committed consumer receive
