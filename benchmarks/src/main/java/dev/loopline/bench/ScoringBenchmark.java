@@ -968,6 +968,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
       long n = 0;
       long seq = 0;
       boolean swapped = false;
+      String[] texts = latencyTexts();
       try (KafkaProducer<String, Event> p = producer(config)) {
         while (System.currentTimeMillis() - start < latencySeconds * 1_000L) {
           long elapsed = System.currentTimeMillis() - start;
@@ -982,7 +983,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
                 Event.newBuilder()
                     .setId("lat-" + (swapTo == null ? "s-" : "w-") + seq++)
                     .setOccurredAt(Instant.ofEpochMilli(now))
-                    .setText(latencyTexts()[(int) (seq % latencyTexts().length)])
+                    .setText(texts[(int) (seq % texts.length)])
                     .setAttributes(Map.of())
                     .build();
             p.send(new ProducerRecord<>(EVENTS, null, now, e.getId(), e));

@@ -147,115 +147,93 @@ public final class TicketGenerator implements Iterator<GeneratedTicket> {
                 + ", "
                 + email);
       }
-      return new Settings(
-          seed,
-          labels,
-          weights,
-          start,
-          meanGap,
-          driftAtIndex,
-          driftAtTime,
-          driftLabels,
-          driftShare,
-          ambiguousShare,
-          chat / sum,
-          email == 0 ? 1.0 : (chat + web) / sum);
+      Copy c = new Copy(this);
+      c.chatBelow = chat / sum;
+      c.webBelow = email == 0 ? 1.0 : (chat + web) / sum;
+      return c.build();
     }
 
     public Settings withStart(Instant start) {
-      return new Settings(
-          seed,
-          labels,
-          weights,
-          start,
-          meanGap,
-          driftAtIndex,
-          driftAtTime,
-          driftLabels,
-          driftShare,
-          ambiguousShare,
-          chatBelow,
-          webBelow);
+      Copy c = new Copy(this);
+      c.start = start;
+      return c.build();
     }
 
     public Settings withMeanGap(Duration gap) {
-      return new Settings(
-          seed,
-          labels,
-          weights,
-          start,
-          gap,
-          driftAtIndex,
-          driftAtTime,
-          driftLabels,
-          driftShare,
-          ambiguousShare,
-          chatBelow,
-          webBelow);
+      Copy c = new Copy(this);
+      c.meanGap = gap;
+      return c.build();
     }
 
     public Settings withDriftAtIndex(long index) {
-      return new Settings(
-          seed,
-          labels,
-          weights,
-          start,
-          meanGap,
-          index,
-          driftAtTime,
-          driftLabels,
-          driftShare,
-          ambiguousShare,
-          chatBelow,
-          webBelow);
+      Copy c = new Copy(this);
+      c.driftAtIndex = index;
+      return c.build();
     }
 
     public Settings withDriftAtTime(Instant time) {
-      return new Settings(
-          seed,
-          labels,
-          weights,
-          start,
-          meanGap,
-          driftAtIndex,
-          time,
-          driftLabels,
-          driftShare,
-          ambiguousShare,
-          chatBelow,
-          webBelow);
+      Copy c = new Copy(this);
+      c.driftAtTime = time;
+      return c.build();
     }
 
     public Settings withDriftLabels(Set<String> drifting) {
-      return new Settings(
-          seed,
-          labels,
-          weights,
-          start,
-          meanGap,
-          driftAtIndex,
-          driftAtTime,
-          drifting,
-          driftShare,
-          ambiguousShare,
-          chatBelow,
-          webBelow);
+      Copy c = new Copy(this);
+      c.driftLabels = drifting;
+      return c.build();
     }
 
     public Settings withAmbiguousShare(double share) {
-      return new Settings(
-          seed,
-          labels,
-          weights,
-          start,
-          meanGap,
-          driftAtIndex,
-          driftAtTime,
-          driftLabels,
-          driftShare,
-          share,
-          chatBelow,
-          webBelow);
+      Copy c = new Copy(this);
+      c.ambiguousShare = share;
+      return c.build();
+    }
+
+    /** A settings' components, to change some and build new settings (checked as usual). */
+    private static final class Copy {
+      private final long seed;
+      private final List<String> labels;
+      private final List<Double> weights;
+      private Instant start;
+      private Duration meanGap;
+      private long driftAtIndex;
+      private Instant driftAtTime;
+      private Set<String> driftLabels;
+      private final double driftShare;
+      private double ambiguousShare;
+      private double chatBelow;
+      private double webBelow;
+
+      Copy(Settings s) {
+        seed = s.seed;
+        labels = s.labels;
+        weights = s.weights;
+        start = s.start;
+        meanGap = s.meanGap;
+        driftAtIndex = s.driftAtIndex;
+        driftAtTime = s.driftAtTime;
+        driftLabels = s.driftLabels;
+        driftShare = s.driftShare;
+        ambiguousShare = s.ambiguousShare;
+        chatBelow = s.chatBelow;
+        webBelow = s.webBelow;
+      }
+
+      Settings build() {
+        return new Settings(
+            seed,
+            labels,
+            weights,
+            start,
+            meanGap,
+            driftAtIndex,
+            driftAtTime,
+            driftLabels,
+            driftShare,
+            ambiguousShare,
+            chatBelow,
+            webBelow);
+      }
     }
   }
 
