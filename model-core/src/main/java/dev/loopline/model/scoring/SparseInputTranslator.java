@@ -32,6 +32,7 @@ final class SparseInputTranslator implements Translator<List<SparseVector>, floa
   private ByteBuffer indices = allocate(16 * 1024);
   private ByteBuffer values = allocate(4 * 1024);
   private final ByteBuffer shape = allocate(16);
+  private final long[] pairs = new long[2 * 1024]; // even: whole (row, column) pairs
 
   SparseInputTranslator(long width, int classes) {
     this.width = width;
@@ -59,23 +60,30 @@ final class SparseInputTranslator implements Translator<List<SparseVector>, floa
     indices.clear();
     values.clear();
     shape.clear();
+    // (row, column) pairs go through a small heap chunk and bulk copies: a put per long into the
+    // direct buffer's view cost ~5% of featurize + predict.
     LongBuffer idx = indices.asLongBuffer();
+    long[] chunk = pairs;
+    int k = 0;
     FloatBuffer val = values.asFloatBuffer();
     long row = 0;
     for (SparseVector v : batch) {
-      int[] cols = v.indices();
-      float[] vals = v.values();
-      for (int j = 0; j < cols.length; j++) {
-        if (cols[j] < 0 || cols[j] >= width) {
+      for (int col : v.indices()) {
+        if (col < 0 || col >= width) {
           throw new IllegalArgumentException(
-              "feature index " + cols[j] + " outside [0, " + width + "): featurizer spec mismatch");
+              "feature index " + col + " outside [0, " + width + "): featurizer spec mismatch");
         }
-        idx.put(row);
-        idx.put(cols[j]);
+        if (k == chunk.length) {
+          idx.put(chunk, 0, k);
+          k = 0;
+        }
+        chunk[k++] = row;
+        chunk[k++] = col;
       }
-      val.put(vals);
+      val.put(v.values());
       row++;
     }
+    idx.put(chunk, 0, k);
     indices.limit(nnz * 16);
     values.limit(nnz * 4);
     shape.asLongBuffer().put(batch.size()).put(width);
