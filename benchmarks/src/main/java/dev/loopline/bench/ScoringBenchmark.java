@@ -875,7 +875,9 @@ public final class ScoringBenchmark implements Callable<Integer> {
     try (Admin admin = Admin.create(config.kafkaClientProps())) {
       long firstAt = 0;
       long firstCount = 0;
+      long lastDone = 0;
       while (true) {
+        long asked = System.nanoTime();
         Map<TopicPartition, OffsetAndMetadata> offsets =
             admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         long done = offsets.values().stream().mapToLong(o -> o == null ? 0 : o.offset()).sum();
@@ -887,9 +889,17 @@ public final class ScoringBenchmark implements Callable<Integer> {
         }
         if (done >= total && firstAt != 0) {
           cpu.stop(done - firstCount);
-          // NaN when one poll saw both the warm-up and the end: too few records to measure.
-          return done == firstCount ? Double.NaN : (done - firstCount) / ((now - firstAt) / 1e9);
+          if (done == firstCount) {
+            // One poll saw both the warm-up and the end: nothing to measure.
+            say(
+                "  %s: no rate: committed offsets went from %d to %d between two polls (the last"
+                    + " offsets request took %d ms); run with more --records",
+                group, lastDone, done, (now - asked) / 1_000_000);
+            return Double.NaN;
+          }
+          return (done - firstCount) / ((now - firstAt) / 1e9);
         }
+        lastDone = done;
         Thread.sleep(20);
       }
     }
