@@ -813,7 +813,7 @@ public final class Featurizer {
     /**
      * Sorts {@code a[0, n)} by the bucket in the upper 32 bits (distinct, below {@code
      * 2^hashBits}): insertion sort when short; else one counting-sort pass on the top bits into
-     * about one bucket per key (the buckets are hash values, so spread evenly), which leaves only
+     * about two buckets per key (the buckets are hash values, so spread evenly), which leaves only
      * the few keys that share a top-bits bucket out of order, and a final insertion sort. Should
      * that insertion sort meet far more inversions than uniform keys give, it falls back to an LSD
      * radix sort. Returns the array that holds the result ({@code a} or the scratch copy).
@@ -823,7 +823,9 @@ public final class Featurizer {
         insertionSort(a, 0, n, Long.MAX_VALUE);
         return a;
       }
-      int bits = Math.min(hashBits, 32 - Integer.numberOfLeadingZeros(n - 1)); // 2^bits >= n
+      // 2^bits >= 2n: at most one key per two buckets leaves the insertion sort fewer keys out of
+      // order than one per bucket (2-3% of featurize time on tickets, measured back to back)
+      int bits = Math.min(hashBits, 33 - Integer.numberOfLeadingZeros(n - 1));
       int radix = 1 << bits;
       int shift = 32 + hashBits - bits;
       if (histogram.length < radix + 1) {
