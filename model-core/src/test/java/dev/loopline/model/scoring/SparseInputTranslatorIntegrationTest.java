@@ -29,8 +29,8 @@ class SparseInputTranslatorIntegrationTest {
     TensorFlowNatives.ensureLoaded();
     SparseInputTranslator translator = new SparseInputTranslator(WIDTH, 4);
     Random random = new Random(7);
-    // 3 rows (fits the first chunk), then 300 rows of up to 600 non-zeros: many chunks, a grown
-    // buffer, and chunk boundaries that fall inside rows; then the small batch again.
+    // Rows of 0-600 non-zeros: 3 rows, then 300 (many chunks, chunk boundaries inside rows, grown
+    // buffers), then 5 again in the grown buffers.
     for (int rows : new int[] {3, 300, 5}) {
       List<SparseVector> batch = new ArrayList<>();
       for (int r = 0; r < rows; r++) {
