@@ -33,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -79,7 +80,9 @@ import picocli.CommandLine.Option;
  *
  * Then, at a fixed offered load, the event-to-prediction latency (read_committed consumer receive
  * time minus the event's occurredAt, which the producer sets to the send time): steady state, and
- * during a hot swap to a second version. RSS is the whole process (broker, registry, app).
+ * during a hot swap to a second version. RSS is the whole process (broker, registry, app). With
+ * {@code --rounds N}, N - 1 more scoring runs follow, each bracketed by in-process runs, and the
+ * table gives every round's scoring / in-process ratio and their median.
  */
 @Command(
     name = "scoring-benchmark",
@@ -120,6 +123,15 @@ public final class ScoringBenchmark implements Callable<Integer> {
   int warmupRounds;
 
   @Option(
+      names = "--rounds",
+      defaultValue = "1",
+      description =
+          "Bracketed scoring / in-process rounds: after the latency phases, rounds - 1 more"
+              + " scoring runs (v1 deployed again, fresh application ids), each followed by an"
+              + " in-process run; the table adds every round's ratio and their median.")
+  int rounds;
+
+  @Option(
       names = "--latency-seconds",
       defaultValue = "20",
       description = "Length of each latency phase.")
@@ -140,6 +152,10 @@ public final class ScoringBenchmark implements Callable<Integer> {
     if (channelShares.size() != 3) {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "--channel-shares takes three numbers: chat,web,email");
+    }
+    if (rounds < 1) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--rounds must be at least 1");
     }
     tickets(0); // rejects negative or all-zero shares before anything starts
     Path tmp = Files.createTempDirectory("loopline-scoring-bench");
@@ -280,6 +296,25 @@ public final class ScoringBenchmark implements Callable<Integer> {
             "in-process featurize+predict again, after the scoring phase: %.0f events/s, %s",
             inProcessAfter, inProcessAfterCpu.perEvent());
         double inProcessMean = (inProcess + inProcessAfter) / 2;
+        // More rounds, each a scoring run bracketed by the in-process runs on either side: the
+        // ratio of one round moves with the machine's speed, their median much less.
+        List<double[]> bracketed = new ArrayList<>();
+        bracketed.add(new double[] {scoring, inProcess, inProcessAfter});
+        if (rounds > 1) {
+          app.close(); // idle since the latency phases; the next rounds run without it
+          deploy(config, v1); // the hot-swap phase left v2 serving
+          double before = inProcessAfter;
+          for (int round = 2; round <= rounds; round++) {
+            double roundScoring = scoringRound(config, tmp, round);
+            double after = inProcessRate(v1, corpus(), tmp, threads, new Cpu("bench-inprocess-"));
+            say(
+                "round %d: scoring %.0f events/s, in-process after it %.0f events/s: %.2f of the"
+                    + " mean of the in-process runs around it",
+                round, roundScoring, after, roundScoring / ((before + after) / 2));
+            bracketed.add(new double[] {roundScoring, before, after});
+            before = after;
+          }
+        }
 
         System.out.println();
         System.out.println("| measure | value |");
@@ -299,6 +334,16 @@ public final class ScoringBenchmark implements Callable<Integer> {
             "scoring / in-process (the faster of before and after)",
             "%.2f",
             scoring / Math.max(inProcess, inProcessAfter));
+        if (rounds > 1) {
+          row(
+              "scoring / in-process around it, per round (round 1 above; events/s scoring)",
+              "%s",
+              roundsSummary(bracketed));
+          row(
+              "scoring / in-process, median of " + rounds + " rounds",
+              "%.2f",
+              medianRatio(bracketed));
+        }
         row("mean batch size (throughput phase)", "%.1f", meanBatch);
         row(
             "in-process threads' CPU per event, before / after the Kafka phases (us)",
@@ -366,6 +411,47 @@ public final class ScoringBenchmark implements Callable<Integer> {
   }
 
   private record Stored(int version, URI uri, String sha256, Path zip) {}
+
+  /**
+   * One more measured scoring run over the whole topic, under its own application id (so from the
+   * first offset) with the version deployed last; events/s past the warm-up quarter.
+   */
+  private double scoringRound(LooplineConfig config, Path tmp, int round) throws Exception {
+    String id = "bench-scoring-round-" + round;
+    try (ScoringApp app =
+        ScoringApp.start(
+            config.with(
+                Map.of(
+                    "scoring.application.id",
+                    id,
+                    "scoring.work.dir",
+                    tmp.resolve("work-round-" + round).toString())))) {
+      waitRunning(app);
+      return waitConsumed(config, id, records, warmup(), new Cpu(id + "-"));
+    }
+  }
+
+  /** Each round's scoring rate over the mean of the in-process runs around it. */
+  private static double[] ratios(List<double[]> rounds) {
+    return rounds.stream().mapToDouble(r -> r[0] / ((r[1] + r[2]) / 2)).toArray();
+  }
+
+  private static double medianRatio(List<double[]> rounds) {
+    double[] r = ratios(rounds);
+    Arrays.sort(r);
+    int n = r.length;
+    return n % 2 == 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+  }
+
+  private static String roundsSummary(List<double[]> rounds) {
+    double[] r = ratios(rounds);
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < r.length; i++) {
+      out.append(i == 0 ? "" : ", ")
+          .append(String.format(Locale.ROOT, "%.2f (%.0f)", r[i], rounds.get(i)[0]));
+    }
+    return out.toString();
+  }
 
   /** The measured events: {@code records} generated tickets (seed 42), the same every call. */
   private List<GeneratedTicket> corpus() {
