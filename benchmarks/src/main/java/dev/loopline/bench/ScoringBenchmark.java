@@ -246,22 +246,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
 
       for (int round = 1; round <= warmupRounds; round++) {
         long warmStart = System.nanoTime();
-        try (ScoringApp warm =
-            ScoringApp.start(
-                config.with(
-                    Map.of(
-                        "scoring.application.id",
-                        "bench-scoring-warmup-" + round,
-                        "scoring.work.dir",
-                        tmp.resolve("work-warmup-" + round).toString())))) {
-          waitRunning(warm);
-          waitConsumed(
-              config,
-              "bench-scoring-warmup-" + round,
-              records,
-              warmup(),
-              new Cpu("bench-scoring-"));
-        }
+        scoringRun(config, tmp, "bench-scoring-warmup-" + round);
         say("scoring warm-up round %d: %.1f s", round, (System.nanoTime() - warmStart) / 1e9);
       }
       settleJit();
@@ -305,7 +290,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
           deploy(config, v1); // the hot-swap phase left v2 serving
           double before = inProcessAfter;
           for (int round = 2; round <= rounds; round++) {
-            double roundScoring = scoringRound(config, tmp, round);
+            double roundScoring = scoringRun(config, tmp, "bench-scoring-round-" + round);
             double after = inProcessRate(v1, corpus(), tmp, threads, new Cpu("bench-inprocess-"));
             say(
                 "round %d: scoring %.0f events/s, in-process after it %.0f events/s: %.2f of the"
@@ -413,11 +398,11 @@ public final class ScoringBenchmark implements Callable<Integer> {
   private record Stored(int version, URI uri, String sha256, Path zip) {}
 
   /**
-   * One more measured scoring run over the whole topic, under its own application id (so from the
-   * first offset) with the version deployed last; events/s past the warm-up quarter.
+   * A scoring run over the whole topic under application id {@code id} (so from the first offset)
+   * with the version deployed last, in its own work directory: a warm-up round or one of the extra
+   * {@code --rounds}; events/s past the warm-up quarter.
    */
-  private double scoringRound(LooplineConfig config, Path tmp, int round) throws Exception {
-    String id = "bench-scoring-round-" + round;
+  private double scoringRun(LooplineConfig config, Path tmp, String id) throws Exception {
     try (ScoringApp app =
         ScoringApp.start(
             config.with(
@@ -425,7 +410,7 @@ public final class ScoringBenchmark implements Callable<Integer> {
                     "scoring.application.id",
                     id,
                     "scoring.work.dir",
-                    tmp.resolve("work-round-" + round).toString())))) {
+                    tmp.resolve("work-" + id).toString())))) {
       waitRunning(app);
       return waitConsumed(config, id, records, warmup(), new Cpu(id + "-"));
     }
